@@ -1,0 +1,41 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Both install first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_HOME := $(CURDIR)/.dagster_home
+DEMO_DB := data/demo.sqlite
+DEMO_PORT ?= 8765
+
+.PHONY: install demo test lint ui bench
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(DEMO_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DEMO_HOME)
+	cp dagster.yaml $@
+
+## Import the last 3 days from the bundled demo shop into data/demo.sqlite and print a summary.
+demo: $(STAMP) $(DEMO_HOME)/dagster.yaml
+	DAGSTER_HOME=$(DEMO_HOME) $(PY) -m gomag_assets.demo_run --db $(DEMO_DB)
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+## The Dagster UI on http://127.0.0.1:3000, with a demo shop on port $(DEMO_PORT) to sync from.
+ui: $(STAMP) $(DEMO_HOME)/dagster.yaml
+	$(PY) -m gomag_assets.demo --port $(DEMO_PORT) & shop=$$!; \
+	trap "kill $$shop" EXIT; \
+	DAGSTER_HOME=$(DEMO_HOME) GOMAG_API_URL=http://127.0.0.1:$(DEMO_PORT)/api/v1 \
+	GOMAG_API_KEY=demo-key GOMAG_DB_PATH=$(DEMO_DB) $(VENV)/bin/dagster dev -w workspace.yaml
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

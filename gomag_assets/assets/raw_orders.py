@@ -1,0 +1,55 @@
+"""``raw_orders``: a day of GoMag orders, landed verbatim in the order store."""
+
+import datetime as dt
+import time
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from gomag_assets.assets.common import ASSET_GROUP, OWNERS, SINGLE_RUN, days_of_run
+from gomag_assets.metadata import markdown_table
+from gomag_assets.partitions import order_partitions
+from gomag_assets.resources.gomag_api import GoMagApi
+from gomag_assets.resources.order_store import OrderStore
+
+
+@asset(
+    partitions_def=order_partitions,
+    backfill_policy=SINGLE_RUN,
+    group_name=ASSET_GROUP,
+    owners=OWNERS,
+    kinds={"httpx", "sqlite"},
+)
+def raw_orders(
+    context: AssetExecutionContext, gomag_api: GoMagApi, order_store: OrderStore
+) -> MaterializeResult:
+    """Every order GoMag reports for the partition's day, each payload's JSON text as received.
+
+    Re-materializing a day replaces that day's landing. A day that fails to fetch completely
+    lands nothing: a partial page set is never stored as if complete.
+    """
+    started = time.monotonic()
+    per_day, pages, retries, duplicates = [], 0, 0, 0
+    for key in days_of_run(context):
+        day = dt.date.fromisoformat(key)
+        fetched = gomag_api.fetch_orders(day, day, log=context.log)
+        fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        landed = order_store.replace_raw_orders(key, context.run.run_id, fetched.orders, fetched_at)
+        context.log.info(
+            f"{key}: landed {landed} orders from {fetched.pages} pages "
+            f"({fetched.retries} retries, {fetched.duplicates} duplicates across pages)"
+        )
+        per_day.append((key, landed, fetched.pages, fetched.retries))
+        pages += fetched.pages
+        retries += fetched.retries
+        duplicates += fetched.duplicates
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(day[1] for day in per_day),
+            "pages_fetched": pages,
+            "retries": retries,
+            "duplicates_across_pages": duplicates,
+            "duration_seconds": round(time.monotonic() - started, 3),
+            "orders_per_day": markdown_table(("day", "orders", "pages", "retries"), per_day),
+            "database": MetadataValue.path(order_store.db_path),
+        }
+    )

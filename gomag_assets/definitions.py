@@ -1,0 +1,70 @@
+"""The code location: the three assets wired to their resources, job, schedules and sensors."""
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    EnvVar,
+    build_column_schema_change_checks,
+    define_asset_job,
+    with_source_code_references,
+)
+
+from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.assets.common import ASSET_GROUP
+from gomag_assets.checks import build_freshness_check
+from gomag_assets.partitions import order_partitions
+from gomag_assets.resources.gomag_api import GoMagApi
+from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.schedules import build_freshness_schedule, build_schedules
+from gomag_assets.sensors import build_alert_sensors, build_late_updates_sensor
+from gomag_assets.settings import Settings, load_settings
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    """The GoMag API and the order store as the environment configures them."""
+    return {
+        "gomag_api": GoMagApi(
+            api_url=settings.api_url,
+            api_key=EnvVar("GOMAG_API_KEY"),
+            api_shop=settings.api_shop,
+        ),
+        "order_store": OrderStore(
+            db_path=str(settings.db_path), errors_log=str(settings.errors_log)
+        ),
+    }
+
+
+def build_definitions(settings: Settings) -> Definitions:
+    """Everything the UI shows, configured by ``settings``."""
+    today_is_fresh = build_freshness_check(settings)
+    gomag_orders_job = define_asset_job(
+        "gomag_orders_job",
+        selection=AssetSelection.groups(ASSET_GROUP) - AssetSelection.checks(today_is_fresh),
+        partitions_def=order_partitions,
+        description="Fetch, validate and import the GoMag orders of the selected days.",
+    )
+    freshness_job = define_asset_job(
+        "gomag_freshness_job",
+        selection=AssetSelection.checks(today_is_fresh),
+        description="Checks that today's orders were imported recently.",
+    )
+    return Definitions(
+        assets=with_source_code_references([raw_orders, validated_orders, imported_orders]),
+        asset_checks=[
+            today_is_fresh,
+            *build_column_schema_change_checks(assets=[validated_orders]),
+        ],
+        jobs=[gomag_orders_job, freshness_job],
+        schedules=[
+            *build_schedules(gomag_orders_job, settings),
+            build_freshness_schedule(freshness_job, settings),
+        ],
+        sensors=[
+            build_late_updates_sensor(gomag_orders_job, settings),
+            *build_alert_sensors(gomag_orders_job, settings),
+        ],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(load_settings())

@@ -1,0 +1,33 @@
+"""Materialization metadata that reads well in the Dagster UI."""
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+from dagster import MetadataValue, TableColumn, TableSchema
+
+
+def _cell(value: object, limit: int = 200) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def markdown_table(
+    headers: Sequence[str], rows: Iterable[Sequence[object]], *, max_rows: int = 200
+) -> MetadataValue:
+    """A Markdown table, cells escaped and shortened, with a note when rows were left out."""
+    rows = list(rows)
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows[:max_rows]]
+    if len(rows) > max_rows:
+        lines.append(f"\n{len(rows) - max_rows} more rows not shown.")
+    return MetadataValue.md("\n".join(lines))
+
+
+def frame_column_schema(frame: pd.DataFrame) -> TableSchema:
+    """The columns and dtypes a stage actually produced, so schema-change checks see drift."""
+    return TableSchema(
+        columns=[
+            TableColumn(name=str(name), type=str(dtype)) for name, dtype in frame.dtypes.items()
+        ]
+    )

@@ -1,0 +1,111 @@
+"""``gomag-orders``: what an operator does to the order store between syncs.
+
+    gomag-orders [--db PATH] mark-deleted ORDER_ID [--reason TEXT]
+    gomag-orders [--db PATH] history ORDER_ID
+    gomag-orders [--db PATH] summary
+
+``--db`` defaults to ``$GOMAG_DB_PATH``, else ``data/gomag.sqlite``. Failures print one line on
+stderr and exit 1 (argparse's own usage errors exit 2).
+"""
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gomag_assets.constants import OrderStatus
+from gomag_assets.resources.order_store import OrderStore
+
+DEFAULT_REASON = "deleted in ROA by an operator"
+_PROG = "gomag-orders"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one operator command; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    if not Path(args.db).is_file():
+        return _fail(f"no order store at {args.db} (set --db or GOMAG_DB_PATH)")
+    store = OrderStore(db_path=args.db)
+    try:
+        args.run(store, args)
+    except LookupError as error:
+        return _fail(str(error.args[0]))
+    except sqlite3.Error as error:
+        return _fail(f"cannot use the order store at {args.db}: {error}")
+    return 0
+
+
+def mark_deleted(store: OrderStore, args: argparse.Namespace) -> None:
+    store.mark_deleted_in_roa(args.order_id, args.reason)
+    print(f"order {args.order_id} is now {OrderStatus.DELETED_IN_ROA}: {args.reason}")
+
+
+def history(store: OrderStore, args: argparse.Namespace) -> None:
+    order = store.get_order(args.order_id)
+    reason = f": {order['error_message']}" if order["error_message"] else ""
+    print(
+        f"order {order['order_id']} ({order['order_number'] or 'no number'}), "
+        f"placed {order['order_date'] or '?'}, partition {order['partition_date'] or '?'}\n"
+        f"now {order['status']}{reason}; total {order['total'] or '?'} {order['currency'] or ''}; "
+        f"{len(order['items'])} items; updated {order['updated_at']}"
+    )
+    runs = [
+        (
+            run["run_id"],
+            f"{run['window_start']}..{run['window_end']}" if run["window_start"] else "",
+            run["partition_date"],
+            run["status"],
+            run["decided_at"],
+            run["error_message"] or "",
+        )
+        for run in store.order_history(args.order_id)
+    ]
+    headers = ("run", "window", "partition", "status", "decided at", "reason")
+    print(_table(headers, runs) if runs else "no sync run has seen this order")
+
+
+def summary(store: OrderStore, args: argparse.Namespace) -> None:
+    counts = store.status_counts()
+    rows = [(status, str(count)) for status, count in counts.items()]
+    print(_table(("status", "orders"), [*rows, ("total", str(sum(counts.values())))]))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=_PROG, description="Operator commands for the store.")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("GOMAG_DB_PATH", "data/gomag.sqlite"),
+        help="the order store file (default: $GOMAG_DB_PATH or data/gomag.sqlite)",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    deleted = commands.add_parser("mark-deleted", help="stop syncs from re-importing an order")
+    deleted.add_argument("order_id", metavar="ORDER_ID")
+    deleted.add_argument("--reason", default=DEFAULT_REASON)
+    deleted.set_defaults(run=mark_deleted)
+
+    seen = commands.add_parser("history", help="show an order and its status in every run")
+    seen.add_argument("order_id", metavar="ORDER_ID")
+    seen.set_defaults(run=history)
+
+    commands.add_parser("summary", help="count orders per status").set_defaults(run=summary)
+    return parser
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in (headers, *rows)
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"{_PROG}: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""The SQLite order store: raw landings, validation verdicts, imported orders and run history.
+
+Each public method opens its own connection, so one resource can serve assets, sensors, checks
+and the operator command at once. ``save_orders_batch`` writes in three tiers (see
+:mod:`tiered_insert`); everything else is one short transaction or one read.
+"""
+
+import datetime as dt
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import dagster as dg
+import pandas as pd
+
+from gomag_assets.constants import OrderStatus, Verdict
+from gomag_assets.resources import store_schema, validation_frames
+from gomag_assets.resources.errors_log import append_records
+from gomag_assets.resources.lossless_text import from_sqlite, is_storable_text, to_sqlite
+from gomag_assets.resources.tiered_insert import TieredBatch
+
+ERRORS_LOG_NAME = "sync_errors_history.log"
+
+
+class RawOrderLike(Protocol):
+    """What the store needs of a landed order (``gomag_api.RawOrder`` is one)."""
+
+    @property
+    def order_id(self) -> str: ...
+
+    @property
+    def payload(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What ``save_orders_batch`` did: every input order has exactly one status."""
+
+    statuses: dict[str, OrderStatus]
+    counts: dict[str, int]
+    """Orders per status value, every status present (0 when none)."""
+    reconnects: int
+    """How often a failing connection was replaced while writing the batch."""
+    fallback_orders: int
+    """Orders written through the isolation fallback because their group failed in bulk."""
+
+
+class OrderStore(dg.ConfigurableResource):
+    """The order store at ``db_path``."""
+
+    db_path: str = "data/gomag.sqlite"
+    errors_log: str = ""
+    """Append-only log of MALFORMED orders; empty means ``sync_errors_history.log`` beside db."""
+    busy_timeout_ms: int = 30000
+    chunk_size: int = 500
+    """Orders per transaction when saving a batch."""
+
+    @property
+    def errors_log_path(self) -> Path:
+        return (
+            Path(self.errors_log)
+            if self.errors_log
+            else Path(self.db_path).with_name(ERRORS_LOG_NAME)
+        )
+
+    # Raw landings
+
+    def replace_raw_orders(
+        self,
+        partition_date: str,
+        run_id: str,
+        orders: Sequence[RawOrderLike],
+        fetched_at: str,
+    ) -> int:
+        """Land the partition's payloads verbatim, replacing its previous landing; returns how
+        many orders are landed (an id given twice keeps its first place and its last payload)."""
+        rows = [
+            (
+                partition_date,
+                order.order_id,
+                landing_no,
+                to_sqlite(order.payload),
+                fetched_at,
+                run_id,
+            )
+            for landing_no, order in enumerate(orders)
+        ]
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM raw_orders WHERE partition_date = ?", (partition_date,))
+            conn.executemany(_LAND_RAW_ORDER, rows)
+            return _count_raw(conn, partition_date)
+
+    def read_raw_orders(self, partition_date: str) -> list[tuple[str, str]]:
+        """``(order_id, payload)`` of the partition in landing order, payloads as given."""
+        with self._connection() as conn:
+            rows = conn.execute(_READ_RAW_ORDERS, (partition_date,)).fetchall()
+        return [(order_id, from_sqlite(payload)) for order_id, payload in rows]
+
+    def count_raw_orders(self, partition_date: str) -> int:
+        with self._connection() as conn:
+            return _count_raw(conn, partition_date)
+
+    # Validation verdicts
+
+    def replace_validation(
+        self, partition_date: str, run_id: str, orders: pd.DataFrame, items: pd.DataFrame
+    ) -> None:
+        """Keep the partition's validation frames (CONTRACTS.md §4), replacing earlier ones."""
+        with self._transaction() as conn:
+            validation_frames.replace_partition(conn, partition_date, run_id, orders, items)
+
+    def read_validated_orders(self, partition_date: str) -> list[dict[str, Any]]:
+        """The partition's orders as the dicts ``save_orders_batch`` takes (CONTRACTS.md §5)."""
+        with self._connection() as conn:
+            return validation_frames.read_partition(conn, partition_date)
+
+    def malformed_orders(self, partition_date: str) -> list[dict[str, Any]]:
+        """The partition's MALFORMED verdicts: order_id, order_number, error_message."""
+        with self._connection() as conn:
+            return validation_frames.read_malformed(conn, partition_date)
+
+    # Sync runs
+
+    def begin_sync_run(self, run_id: str, window_start: str, window_end: str) -> None:
+        """Record that a run started importing the partitions ``window_start``..``window_end``."""
+        with self._transaction() as conn:
+            conn.execute(_BEGIN_RUN, (run_id, window_start, window_end, store_schema.utc_now()))
+
+    def finish_sync_run(self, run_id: str, outcome: str) -> dict[str, int]:
+        """Close a run with its outcome; returns (and stores) its orders per status."""
+        with self._transaction() as conn:
+            counts = _counts(conn.execute(_RUN_STATUS_COUNTS, (run_id, None, None)))
+            finished = (store_schema.utc_now(), outcome, json.dumps(counts), run_id)
+            if conn.execute(_FINISH_RUN, finished).rowcount == 0:
+                raise LookupError(f"unknown sync run {run_id!r}: begin_sync_run was not called")
+        return counts
+
+    def last_successful_import(self, partition_date: str) -> dt.datetime | None:
+        """When a successful run covering ``partition_date`` last finished, if ever."""
+        with self._connection() as conn:
+            (finished,) = conn.execute(_LAST_SUCCESS, (partition_date, partition_date)).fetchone()
+        return dt.datetime.fromisoformat(finished) if finished else None
+
+    # Orders
+
+    def save_orders_batch(
+        self, orders: Sequence[Mapping[str, Any]], *, run_id: str, partition_date: str
+    ) -> BatchOutcome:
+        """Import validated orders (CONTRACTS.md §5) for one partition; never mutates them.
+
+        MALFORMED verdicts are committed (and logged) first, then valid orders in chunks. A row
+        that cannot be written becomes MALFORMED without stopping the others; orders the
+        database lost twice end ERROR and are retried by the next run.
+        """
+        _require_unique_order_ids(orders)
+        batch = TieredBatch(
+            self._open_connection,
+            run_id=run_id,
+            partition_date=partition_date,
+            chunk_size=self.chunk_size,
+        )
+        try:
+            batch.write([order for order in orders if order.get("verdict") == Verdict.MALFORMED])
+            batch.write([order for order in orders if order.get("verdict") != Verdict.MALFORMED])
+        finally:
+            batch.close()
+            append_records(str(self.errors_log_path), batch.malformed_records())
+        statuses = {order["order_id"]: batch.status_of(order["order_id"]) for order in orders}
+        counts = _all_statuses() | Counter(status.value for status in statuses.values())
+        return BatchOutcome(statuses, counts, batch.reconnects, batch.fallback_orders)
+
+    def status_counts(
+        self, *, run_id: str | None = None, partition_date: str | None = None
+    ) -> dict[str, int]:
+        """Orders per status: as a run decided them if ``run_id`` is given, else as they stand."""
+        with self._connection() as conn:
+            if run_id is None:
+                rows = conn.execute(_ORDER_STATUS_COUNTS, (partition_date, partition_date))
+            else:
+                rows = conn.execute(_RUN_STATUS_COUNTS, (run_id, partition_date, partition_date))
+            return _counts(rows)
+
+    def run_orders(self, run_id: str, partition_date: str | None = None) -> list[dict[str, Any]]:
+        """What a run decided for each order, in decision order."""
+        with self._connection() as conn:
+            return _dicts(conn.execute(_RUN_ORDERS, (run_id, partition_date, partition_date)))
+
+    def order_history(self, order_id: str) -> list[dict[str, Any]]:
+        """The order's status in every run that saw it, oldest first, with each run's window."""
+        with self._connection() as conn:
+            return _dicts(conn.execute(_ORDER_HISTORY, (order_id,)))
+
+    def get_order(self, order_id: str) -> dict[str, Any]:
+        """The stored order with its items; ``LookupError`` if the store never saw it."""
+        with self._connection() as conn:
+            found = _dicts(conn.execute(_GET_ORDER, (order_id,)))
+            if not found:
+                raise LookupError(f"unknown order id {order_id!r}")
+            return found[0] | {"items": _dicts(conn.execute(_GET_ITEMS, (order_id,)))}
+
+    def mark_deleted_in_roa(self, order_id: str, reason: str) -> None:
+        """Record that an operator deleted the order downstream; syncs will not bring it back."""
+        with self._transaction() as conn:
+            marked = (OrderStatus.DELETED_IN_ROA.value, reason, store_schema.utc_now(), order_id)
+            if conn.execute(_MARK_DELETED, marked).rowcount == 0:
+                raise LookupError(f"unknown order id {order_id!r}")
+
+    # Connections
+
+    def _open_connection(self) -> sqlite3.Connection:
+        """Every connection the store uses comes from here (tests override it to inject faults)."""
+        return store_schema.connect(self.db_path, self.busy_timeout_ms)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        conn = self._open_connection()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connection() as conn, store_schema.immediate_transaction(conn):
+            yield conn
+
+
+def _require_unique_order_ids(orders: Sequence[Mapping[str, Any]]) -> None:
+    """Order ids key every table and the outcome; a batch that breaks that is a caller's bug."""
+    seen: set[str] = set()
+    for order in orders:
+        order_id = order.get("order_id")
+        if not is_storable_text(order_id) or not order_id:
+            raise ValueError(f"order_id must be a non-empty UTF-8 string, got {order_id!r}")
+        if order_id in seen:
+            raise ValueError(f"order_id {order_id!r} appears twice in one batch")
+        seen.add(order_id)
+
+
+def _count_raw(conn: sqlite3.Connection, partition_date: str) -> int:
+    return conn.execute(_COUNT_RAW_ORDERS, (partition_date,)).fetchone()[0]
+
+
+def _all_statuses() -> dict[str, int]:
+    return {status.value: 0 for status in OrderStatus}
+
+
+def _counts(rows: Iterator[tuple[str, int]]) -> dict[str, int]:
+    return _all_statuses() | dict(rows)
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+_LAND_RAW_ORDER = """
+    INSERT INTO raw_orders (partition_date, order_id, landing_no, payload, fetched_at, run_id)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (partition_date, order_id) DO UPDATE SET payload = excluded.payload
+"""
+_READ_RAW_ORDERS = """
+    SELECT order_id, payload FROM raw_orders WHERE partition_date = ? ORDER BY landing_no
+"""
+_COUNT_RAW_ORDERS = "SELECT count(*) FROM raw_orders WHERE partition_date = ?"
+_BEGIN_RUN = """
+    INSERT INTO sync_runs (run_id, window_start, window_end, started_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (run_id) DO UPDATE SET
+        window_start = excluded.window_start,
+        window_end = excluded.window_end,
+        finished_at = NULL,
+        outcome = NULL,
+        counts_json = NULL
+"""
+_FINISH_RUN = "UPDATE sync_runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE run_id = ?"
+_LAST_SUCCESS = """
+    SELECT max(finished_at) FROM sync_runs
+    WHERE outcome = 'SUCCESS' AND window_start <= ? AND ? <= window_end
+"""
+_RUN_STATUS_COUNTS = """
+    SELECT status, count(*) FROM sync_run_orders
+    WHERE run_id = ? AND (? IS NULL OR partition_date = ?) GROUP BY status
+"""
+_ORDER_STATUS_COUNTS = """
+    SELECT status, count(*) FROM orders WHERE (? IS NULL OR partition_date = ?) GROUP BY status
+"""
+_RUN_ORDERS = """
+    SELECT r.order_id, o.order_number, r.partition_date, r.status, r.error_message, r.decided_at
+    FROM sync_run_orders AS r JOIN orders AS o USING (order_id)
+    WHERE r.run_id = ? AND (? IS NULL OR r.partition_date = ?)
+    ORDER BY r.decided_at, r.order_id
+"""
+_ORDER_HISTORY = """
+    SELECT r.run_id, s.window_start, s.window_end, s.started_at, s.outcome,
+           r.partition_date, r.status, r.error_message, r.decided_at
+    FROM sync_run_orders AS r LEFT JOIN sync_runs AS s USING (run_id)
+    WHERE r.order_id = ?
+    ORDER BY r.decided_at, r.run_id
+"""
+_GET_ORDER = """
+    SELECT order_id, order_number, order_date, status, error_message, partition_date,
+           gomag_status, currency, total, payload_sha256, first_run_id, last_run_id, updated_at
+    FROM orders WHERE order_id = ?
+"""
+_GET_ITEMS = """
+    SELECT line_no, sku, name, quantity, price, vat, is_service
+    FROM order_items WHERE order_id = ? ORDER BY line_no
+"""
+_MARK_DELETED = "UPDATE orders SET status = ?, error_message = ?, updated_at = ? WHERE order_id = ?"

@@ -1,0 +1,80 @@
+"""Schedules: today's orders yesterday's finalized after midnight; off by default."""
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from dagster import (
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    schedule,
+)
+
+from gomag_assets.settings import Settings
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.unresolved_asset_job_definition import (
+        UnresolvedAssetJobDefinition,
+    )
+
+
+def _shop_day(context: ScheduleEvaluationContext, timezone: str, days_back: int) -> str:
+    tick = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
+    return (tick.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=days_back)).isoformat()
+
+
+def build_schedules(
+    job: "UnresolvedAssetJobDefinition", settings: Settings
+) -> list[ScheduleDefinition]:
+    """The intraday refresh of today's partition and the nightly finalization of yesterday's."""
+
+    @schedule(
+        name="gomag_intraday_refresh",
+        cron_schedule=settings.intraday_cron,
+        job=job,
+        execution_timezone=settings.timezone,
+        default_status=DefaultScheduleStatus.STOPPED,
+        description=(
+            "Re-imports today's still-open partition so new GoMag orders reach the store "
+            f"within minutes ({settings.intraday_cron}). Each tick is a fresh run; unchanged "
+            "orders come back ALREADY_IMPORTED."
+        ),
+    )
+    def intraday(context: ScheduleEvaluationContext) -> RunRequest:
+        return RunRequest(partition_key=_shop_day(context, settings.timezone, days_back=0))
+
+    @schedule(
+        name="gomag_nightly_finalize",
+        cron_schedule=settings.nightly_cron,
+        job=job,
+        execution_timezone=settings.timezone,
+        default_status=DefaultScheduleStatus.STOPPED,
+        description=(
+            "After midnight, re-imports yesterday's partition once more to pick up late edits "
+            f"and cancellations made before the day closed ({settings.nightly_cron})."
+        ),
+    )
+    def nightly(context: ScheduleEvaluationContext) -> RunRequest:
+        day = _shop_day(context, settings.timezone, days_back=1)
+        return RunRequest(run_key=f"nightly-{day}", partition_key=day)
+
+    return [intraday, nightly]
+
+
+def build_freshness_schedule(
+    job: "UnresolvedAssetJobDefinition", settings: Settings
+) -> ScheduleDefinition:
+    """Evaluates the ``today_is_fresh`` check on the intraday cadence."""
+    return ScheduleDefinition(
+        name="gomag_freshness",
+        cron_schedule=settings.intraday_cron,
+        job=job,
+        execution_timezone=settings.timezone,
+        default_status=DefaultScheduleStatus.STOPPED,
+        description=(
+            "Checks that today's partition was imported within GOMAG_FRESHNESS_LAG minutes. "
+            "Turn it on together with gomag_intraday_refresh."
+        ),
+    )

@@ -1,0 +1,231 @@
+"""What a valid GoMag order is: pandera models of the validated tables (docs/CONTRACTS.md §4).
+
+Each field and check below reads as a rule. The same models judge freshly read orders (in
+``validation``) and type-check the persisted tables in Dagster, so they hold for every row:
+
+* A VALID row obeys every rule. Rules that only bind a valid order ("has a date", "its id is
+  unique in the input") are dataframe checks conditional on ``verdict``.
+* A MALFORMED row keeps the values that obeyed their rules; a value that broke one is None, and
+  ``error_message`` names every failure in plain words.
+
+Values reach the models in canonical form (``canonical``); a value that cannot be read as its
+kind arrives as None, so "has a date" means present *and* readable. The words of each failure
+(``reasons``) tell missing from unreadable by looking at the raw payload value.
+
+Numbers (money, quantities, VAT) are exact decimal text, never float. GoMag sends text such as
+``"99.95"``; JSON numbers are read from their source text. A number is an optional minus, digits,
+and optionally one decimal separator followed by digits. **Decision on commas:** a single comma
+is the decimal separator when there is no dot (``"99,95"`` is 99.95, as written in Romania, so
+``"1,234"`` is 1.234); text with both separators (``"1.234,56"``) is ambiguous and rejected, as
+are exponents (``"1e3"``), a leading ``+``, bare ``".5"``, surrounding spaces, NaN/Infinity and
+booleans. Canonical text has no leading zeros, no trailing fractional zeros and no negative zero:
+``"099.950"`` is ``"99.95"``, ``"100.00"`` is ``"100"``, ``"-0"`` is ``"0"``.
+
+Dates are shop-local ``YYYY-MM-DD HH:MM:SS``. Payloads may use that form or ISO 8601 (``T``,
+fractions, ``Z`` or an offset); a date with an offset is converted to the shop's time zone,
+one without is taken as shop-local. Fractions of a second are dropped.
+"""
+
+import re
+import warnings
+from datetime import timedelta
+
+import pandas as pd
+import pandera.pandas as pa
+from dagster import BetaWarning
+from dagster_pandera import pandera_schema_to_dagster_type
+from pandera.typing import Series
+
+from gomag_assets.canonical import per_distinct
+from gomag_assets.constants import SYNTHETIC_ID_PREFIX, Verdict
+
+EARLIEST_ORDER_DATE = "2000-01-01 00:00:00"
+"""No GoMag order predates this; an earlier date is a broken clock or a placeholder."""
+
+FUTURE_TOLERANCE = timedelta(days=2)
+"""How far after the run's clock an order date may lie (shop clocks and time zones drift)."""
+
+NOT_IN_FUTURE = "not_in_future"
+"""Name of the date rule that needs the run's clock, added by ``order_schema``."""
+
+FORM_CHECKS = frozenset({"date_text", "decimal_text", "sha256_hex"})
+"""Checks of canonical forms that reading always produces: validation skips them on the tables
+it has just built; they guard tables read back from storage (the Dagster types)."""
+
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+_CANONICAL_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_decimal_text(text: str) -> bool:
+    return _CANONICAL_DECIMAL.fullmatch(text) is not None and text != "-0"
+
+
+def _is_positive(number: str) -> bool:
+    return not number.startswith("-") and number != "0"
+
+
+def _is_percentage(number: str) -> bool:
+    whole = number.partition(".")[0]
+    return not number.startswith("-") and (len(whole) < 3 or number == "100")
+
+
+def _table_rule(*, name: str, description: str):
+    """A dataframe check whose function returns a plain bool per row. Pandera would otherwise
+    null-mask the whole table for each such check, the costliest step of validation."""
+    return pa.dataframe_check(name=name, description=description, ignore_na=False)
+
+
+def _is_valid(frame: pd.DataFrame) -> pd.Series:
+    return frame["verdict"] == Verdict.VALID.value
+
+
+class Order(pa.DataFrameModel):
+    """One landed GoMag order, read into canonical form, and what validation said of it."""
+
+    order_id: Series[str] = pa.Field(
+        description="Landing key: the payload's id, or a synthetic key when it had none."
+    )
+    order_number: Series[str] = pa.Field(nullable=True, description="The shop's order number.")
+    order_date: Series[str] = pa.Field(
+        nullable=True, description="When the order was placed, shop-local YYYY-MM-DD HH:MM:SS."
+    )
+    gomag_status: Series[str] = pa.Field(nullable=True, description="GoMag's status name.")
+    currency: Series[str] = pa.Field(nullable=True)
+    total: Series[str] = pa.Field(nullable=True, description="Order total, exact decimal text.")
+    is_cancelled: Series[bool] = pa.Field(description="The status is a cancelled status.")
+    nothing_to_import: Series[bool] = pa.Field(
+        description="A valid order whose only item lines are services."
+    )
+    payload_sha256: Series[str] = pa.Field(description="sha256 hex of the payload text (UTF-8).")
+    verdict: Series[str] = pa.Field(isin=[verdict.value for verdict in Verdict])
+    error_message: Series[str] = pa.Field(
+        nullable=True, description="Every failure of a MALFORMED order, in plain words."
+    )
+
+    class Config:
+        name = "GoMagOrders"
+        strict = True
+        ordered = True
+
+    @pa.check("order_date", name="date_text", description="YYYY-MM-DD HH:MM:SS")
+    def _date_text(cls, order_date: Series[str]) -> Series[bool]:
+        return order_date.str.fullmatch(_DATE_TEXT)
+
+    @pa.check("order_date", name="not_before_2000", description=f">= {EARLIEST_ORDER_DATE}")
+    def _not_before_2000(cls, order_date: Series[str]) -> Series[bool]:
+        return order_date >= EARLIEST_ORDER_DATE
+
+    @pa.check("currency", name="currency_code", description="3-letter upper-case code, e.g. RON")
+    def _currency_code(cls, currency: Series[str]) -> Series[bool]:
+        return per_distinct(currency, _CURRENCY_CODE.fullmatch)
+
+    @pa.check("total", name="decimal_text", description="canonical decimal text, e.g. 99.95")
+    def _total_decimal_text(cls, total: Series[str]) -> Series[bool]:
+        return per_distinct(total, _is_decimal_text)
+
+    @pa.check("payload_sha256", name="sha256_hex", description="64 lower-case hex digits")
+    def _sha256_hex(cls, digest: Series[str]) -> Series[bool]:
+        return digest.str.fullmatch(_SHA256_HEX)
+
+    @_table_rule(name="valid_order_has_id", description="a VALID order has a real id")
+    def _valid_order_has_id(cls, frame: pd.DataFrame) -> Series[bool]:
+        real_id = (frame["order_id"] != "") & ~frame["order_id"].str.startswith(SYNTHETIC_ID_PREFIX)
+        return ~_is_valid(frame) | real_id
+
+    @_table_rule(
+        name="valid_order_id_unique", description="a VALID order's id is unique in its batch"
+    )
+    def _valid_order_id_unique(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~_is_valid(frame) | ~frame["order_id"].duplicated(keep=False)
+
+    @_table_rule(name="valid_order_has_number", description="a VALID order has a number")
+    def _valid_order_has_number(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~_is_valid(frame) | frame["order_number"].notna()
+
+    @_table_rule(name="valid_order_has_date", description="a VALID order has a date")
+    def _valid_order_has_date(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~_is_valid(frame) | frame["order_date"].notna()
+
+    @_table_rule(name="valid_order_has_currency", description="a VALID order has a currency")
+    def _valid_order_has_currency(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~_is_valid(frame) | frame["currency"].notna()
+
+    @_table_rule(name="valid_order_has_total", description="a VALID order has a total")
+    def _valid_order_has_total(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~_is_valid(frame) | frame["total"].notna()
+
+    @_table_rule(
+        name="error_message_iff_malformed", description="error_message is set iff MALFORMED"
+    )
+    def _error_message_iff_malformed(cls, frame: pd.DataFrame) -> Series[bool]:
+        return _is_valid(frame) == frame["error_message"].isna()
+
+
+class ItemLine(pa.DataFrameModel):
+    """One item line of a VALID order (lines of MALFORMED orders are not kept)."""
+
+    order_id: Series[str]
+    line_no: Series[int] = pa.Field(ge=0, description="0-based position in the payload's items.")
+    sku: Series[str] = pa.Field(nullable=True, description="None only on service lines.")
+    name: Series[str] = pa.Field(description="Product name, verbatim.")
+    quantity: Series[str]
+    price: Series[str] = pa.Field(description="Unit price, exact decimal text.")
+    vat: Series[str] = pa.Field(description="VAT rate in percent, exact decimal text.")
+    is_service: Series[bool] = pa.Field(description='The line\'s type is "service".')
+
+    class Config:
+        name = "GoMagOrderItems"
+        strict = True
+        ordered = True
+
+    @pa.check("quantity", "price", "vat", name="decimal_text", description="canonical decimal text")
+    def _decimal_text(cls, number: Series[str]) -> Series[bool]:
+        return per_distinct(number, _is_decimal_text)
+
+    @pa.check("quantity", name="positive", description="> 0")
+    def _positive(cls, quantity: Series[str]) -> Series[bool]:
+        return per_distinct(quantity, _is_positive)
+
+    @pa.check("price", name="not_negative", description=">= 0")
+    def _not_negative(cls, price: Series[str]) -> Series[bool]:
+        return per_distinct(price, lambda number: not number.startswith("-"))
+
+    @pa.check("vat", name="percentage", description="between 0 and 100")
+    def _percentage(cls, vat: Series[str]) -> Series[bool]:
+        return per_distinct(vat, _is_percentage)
+
+    @_table_rule(name="product_line_has_sku", description="a product line has a SKU")
+    def _product_line_has_sku(cls, frame: pd.DataFrame) -> Series[bool]:
+        return frame["is_service"] | frame["sku"].notna()
+
+
+ORDER_COLUMNS: tuple[str, ...] = tuple(Order.to_schema().columns)
+"""Columns of ``ValidationResult.orders``, in order."""
+
+ITEM_COLUMNS: tuple[str, ...] = tuple(ItemLine.to_schema().columns)
+"""Columns of ``ValidationResult.items``, in order."""
+
+
+def order_schema(latest_order_date: str) -> pa.DataFrameSchema:
+    """``Order`` plus the rule that needs the run's clock: no order date after
+    ``latest_order_date`` (the run's now plus ``FUTURE_TOLERANCE``, shop-local text)."""
+    schema = Order.to_schema()
+    not_in_future = pa.Check(
+        lambda order_date: order_date <= latest_order_date,
+        name=NOT_IN_FUTURE,
+        description=f"<= {latest_order_date}",
+    )
+    checks = [*schema.columns["order_date"].checks, not_in_future]
+    return schema.update_column("order_date", checks=checks)
+
+
+with warnings.catch_warnings():
+    # pandera_schema_to_dagster_type is marked beta; we pin dagster-pandera, so the
+    # warning tells us nothing on every import.
+    warnings.simplefilter("ignore", BetaWarning)
+    ORDER_DAGSTER_TYPE = pandera_schema_to_dagster_type(Order)
+    """Dagster type of ``ValidationResult.orders``; its ``metadata["schema"]`` is the table schema."""
+    ITEM_DAGSTER_TYPE = pandera_schema_to_dagster_type(ItemLine)
+    """Dagster type of ``ValidationResult.items``."""

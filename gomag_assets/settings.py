@@ -1,0 +1,98 @@
+"""The environment a deployment configures, read once and checked with one clear line per fault.
+
+Secrets (``GOMAG_API_KEY``, ``GOMAG_ALERT_WEBHOOK``) are not read here: resources take them
+through ``dagster.EnvVar`` so their values never reach run config, logs or metadata.
+"""
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class GoMagSettingError(ValueError):
+    """A setting is missing or invalid; the message names the variable and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_url: str
+    api_shop: str
+    db_path: Path
+    errors_log: Path
+    start_date: dt.date
+    timezone: str
+    intraday_cron: str
+    nightly_cron: str
+    alerts_file: Path
+    late_update_lookback_days: int
+    late_update_max_runs: int
+    late_update_interval_seconds: int
+    freshness_lag_minutes: int
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _timezone(text: str) -> str:
+    ZoneInfo(text)
+    return text
+
+
+def _positive(text: str) -> int:
+    number = int(text)
+    if number <= 0:
+        raise ValueError("must be a whole number above zero")
+    return number
+
+
+def _cron(text: str) -> str:
+    if len(text.split()) != 5:
+        raise ValueError("needs five fields: minute hour day month weekday")
+    return text
+
+
+def _url(text: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return text.rstrip("/")
+
+
+def _read(
+    env: Mapping[str, str], name: str, default: str, parse: Callable[[str], object], expected: str
+):
+    text = env.get(name, "").strip() or default
+    try:
+        return parse(text)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise GoMagSettingError(
+            f"{name}={text!r} is invalid: expected {expected} ({exc})"
+        ) from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every ``GOMAG_*`` setting with its default, failing on the first invalid one."""
+    env = os.environ if env is None else env
+    db_path = Path(_read(env, "GOMAG_DB_PATH", "data/gomag.sqlite", str, "a file path"))
+    errors_default = str(db_path.parent / "sync_errors_history.log")
+    alerts_default = str(db_path.parent / "alerts.log")
+    return Settings(
+        api_url=_read(env, "GOMAG_API_URL", "https://api.gomag.ro/api/v1", _url, "an http(s) URL"),
+        api_shop=env.get("GOMAG_API_SHOP", "").strip(),
+        db_path=db_path,
+        errors_log=Path(_read(env, "GOMAG_ERRORS_LOG", errors_default, str, "a file path")),
+        start_date=_read(env, "GOMAG_START_DATE", "2024-01-01", _date, "a date YYYY-MM-DD"),
+        timezone=_read(env, "GOMAG_TIMEZONE", "Europe/Bucharest", _timezone, "an IANA timezone"),
+        intraday_cron=_read(env, "GOMAG_INTRADAY_CRON", "*/15 * * * *", _cron, "a cron schedule"),
+        nightly_cron=_read(env, "GOMAG_NIGHTLY_CRON", "30 0 * * *", _cron, "a cron schedule"),
+        alerts_file=Path(_read(env, "GOMAG_ALERTS_FILE", alerts_default, str, "a file path")),
+        late_update_lookback_days=_read(env, "GOMAG_LATE_UPDATE_DAYS", "7", _positive, "days > 0"),
+        late_update_max_runs=_read(env, "GOMAG_LATE_UPDATE_MAX_RUNS", "10", _positive, "runs > 0"),
+        late_update_interval_seconds=_read(
+            env, "GOMAG_LATE_UPDATE_INTERVAL", "300", _positive, "seconds > 0"
+        ),
+        freshness_lag_minutes=_read(env, "GOMAG_FRESHNESS_LAG", "60", _positive, "minutes > 0"),
+    )

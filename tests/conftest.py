@@ -1,0 +1,95 @@
+"""Shared fixtures: demo shops on loopback and GoMagApi clients aimed at them."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gomag_assets.demo import DemoShop, DemoShopConfig
+from gomag_assets.resources.gomag_api import GoMagApi
+
+FAST_RETRIES = {
+    "requests_per_second": 0.0,
+    "backoff_base_seconds": 0.01,
+    "backoff_max_seconds": 0.05,
+    "timeout_seconds": 2.0,
+}
+"""GoMagApi settings that keep retry tests fast: no pacing, millisecond backoffs."""
+
+
+@pytest.fixture
+def shop_factory() -> Iterator[Callable[..., DemoShop]]:
+    """Start demo shops with any ``DemoShopConfig`` fields: ``shop_factory(orders_per_day=5)``.
+
+    Every shop started is stopped after the test.
+    """
+    shops: list[DemoShop] = []
+
+    def start(**config: Any) -> DemoShop:
+        shop = DemoShop(DemoShopConfig(**config))
+        shop.start()
+        shops.append(shop)
+        return shop
+
+    yield start
+    for shop in shops:
+        shop.stop()
+
+
+@pytest.fixture
+def demo_shop(shop_factory: Callable[..., DemoShop]) -> DemoShop:
+    """A default demo shop (seed 7, ~40 orders a day, ~3% malformed), serving on a free port."""
+    return shop_factory()
+
+
+@pytest.fixture
+def api_factory() -> Iterator[Callable[..., GoMagApi]]:
+    """GoMagApi clients for a shop with fast retries: ``api_factory(shop, page_limit=10)``.
+
+    Keyword arguments override ``FAST_RETRIES`` and any other field; clients are closed after.
+    """
+    apis: list[GoMagApi] = []
+
+    def make(shop: DemoShop, **overrides: Any) -> GoMagApi:
+        settings = {
+            "api_url": shop.base_url,
+            "api_key": shop.api_key,
+            "api_shop": shop.config.api_shop,
+            **FAST_RETRIES,
+            **overrides,
+        }
+        api = GoMagApi(**settings)
+        apis.append(api)
+        return api
+
+    yield make
+    for api in apis:
+        api.close()
+
+
+@pytest.fixture
+def gomag_api(demo_shop: DemoShop, api_factory: Callable[..., GoMagApi]) -> GoMagApi:
+    """A fast-retrying GoMagApi aimed at ``demo_shop``."""
+    return api_factory(demo_shop)
+
+
+@pytest.fixture
+def read_page() -> Iterator[Callable[..., httpx.Response]]:
+    """GET one order page straight from a shop, bypassing GoMagApi: the ground truth in tests.
+
+    ``read_page(shop, startDate="2026-10-01", endDate="2026-10-01", page=1, limit=10)``;
+    ``headers=`` replaces the default ``Apikey`` header.
+    """
+    with httpx.Client(timeout=5.0) as client:
+
+        def get(
+            shop: DemoShop, headers: dict[str, str] | None = None, **query: Any
+        ) -> httpx.Response:
+            return client.get(
+                f"{shop.base_url}/order/read/json",
+                params=query,
+                headers={"Apikey": shop.api_key} if headers is None else headers,
+            )
+
+        yield get

@@ -1,0 +1,138 @@
+"""The three assets run for real: demo shop over loopback, SQLite files, Dagster in process."""
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from dagster import DagsterInstance, materialize
+
+from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.constants import OrderStatus
+from gomag_assets.definitions import build_definitions
+from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.settings import load_settings
+
+DAY = dt.date(2026, 10, 1)
+RANGE = [DAY + dt.timedelta(days=n) for n in range(3)]
+ASSETS = [raw_orders, validated_orders, imported_orders]
+
+
+@pytest.fixture
+def store(tmp_path) -> OrderStore:
+    return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+
+
+def _statuses(store: OrderStore, day: dt.date) -> dict[str, str]:
+    with sqlite3.connect(store.db_path) as conn:
+        rows = conn.execute(
+            "SELECT order_id, status FROM orders WHERE partition_date = ?", (day.isoformat(),)
+        )
+        return dict(rows.fetchall())
+
+
+def _expected_statuses(shop, day: dt.date, cancelled=("Anulata",)) -> dict[str, str]:
+    """What the store must say of each of the shop's orders, derived from the shop itself."""
+    malformed = shop.malformed_ids(day)
+    expected = {}
+    for order in shop.orders_for_day(day):
+        items = order["items"].values() if isinstance(order["items"], dict) else order["items"]
+        if order["id"] in malformed:
+            expected[order["id"]] = OrderStatus.MALFORMED
+        elif order["status"] in cancelled:
+            expected[order["id"]] = OrderStatus.CANCELLED
+        elif all(item.get("type") == "service" for item in items):
+            expected[order["id"]] = OrderStatus.SKIPPED
+        else:
+            expected[order["id"]] = OrderStatus.IMPORTED
+    return expected
+
+
+def test_one_partition_lands_validates_and_imports_every_order(demo_shop, gomag_api, store):
+    result = materialize(
+        ASSETS,
+        partition_key=DAY.isoformat(),
+        resources={"gomag_api": gomag_api, "order_store": store},
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    shop_orders = demo_shop.orders_for_day(DAY)
+    assert store.count_raw_orders(DAY.isoformat()) == len(shop_orders) > 0
+    assert _statuses(store, DAY) == _expected_statuses(demo_shop, DAY)
+    assert demo_shop.malformed_ids(DAY), "the demo day should include MALFORMED orders"
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["conservation"].passed
+    assert checks["malformed_share"].passed
+    raw_meta = result.asset_materializations_for_node("raw_orders")[0].metadata
+    assert raw_meta["dagster/row_count"].value == len(shop_orders)
+
+
+def test_three_day_range_is_one_run_processed_day_by_day(demo_shop, gomag_api, store):
+    definitions = build_definitions(load_settings())
+    job = definitions.resolve_job_def("gomag_orders_job")
+    instance = DagsterInstance.ephemeral()
+    result = job.execute_in_process(
+        instance=instance,
+        resources={"gomag_api": gomag_api, "order_store": store},
+        tags={
+            "dagster/asset_partition_range_start": RANGE[0].isoformat(),
+            "dagster/asset_partition_range_end": RANGE[-1].isoformat(),
+        },
+    )
+    assert result.success
+    for day in RANGE:
+        assert _statuses(store, day) == _expected_statuses(demo_shop, day)
+    progress = [e.user_message for e in instance.all_logs(result.run_id)]
+    last_day = [m for m in progress if m.startswith("day 3/3: " + RANGE[-1].isoformat())]
+    assert len(last_day) == 3, "each asset reports each day of the range"
+    materialized = result.asset_materializations_for_node("imported_orders")
+    assert sorted(m.partition for m in materialized) == [d.isoformat() for d in RANGE]
+
+
+def test_rerun_is_already_imported_and_writes_nothing_twice(demo_shop, gomag_api, store):
+    run = dict(
+        partition_key=DAY.isoformat(),
+        resources={"gomag_api": gomag_api, "order_store": store},
+        instance=DagsterInstance.ephemeral(),
+    )
+    first = materialize(ASSETS, **run)
+    with sqlite3.connect(store.db_path) as conn:
+        before = conn.execute("SELECT count(*), (SELECT count(*) FROM order_items) FROM orders")
+        before = before.fetchone()
+    second = materialize(ASSETS, **run)
+    with sqlite3.connect(store.db_path) as conn:
+        after = conn.execute("SELECT count(*), (SELECT count(*) FROM order_items) FROM orders")
+        after = after.fetchone()
+    assert first.success and second.success
+    assert before == after
+    expected = _expected_statuses(demo_shop, DAY)
+    rerun = store.status_counts(run_id=second.run_id, partition_date=DAY.isoformat())
+    imported_first = sum(1 for s in expected.values() if s == OrderStatus.IMPORTED)
+    assert rerun.get(OrderStatus.ALREADY_IMPORTED, 0) == imported_first
+    assert sum(rerun.values()) == len(expected)
+
+
+def test_cancellation_in_the_shop_turns_the_order_cancelled(demo_shop, gomag_api, store):
+    run = dict(
+        partition_key=DAY.isoformat(),
+        resources={"gomag_api": gomag_api, "order_store": store},
+        instance=DagsterInstance.ephemeral(),
+    )
+    materialize(ASSETS, **run)
+    expected = _expected_statuses(demo_shop, DAY)
+    victim = next(i for i, s in expected.items() if s == OrderStatus.IMPORTED)
+    demo_shop.cancel_order(victim)
+    materialize(ASSETS, **run)
+    assert _statuses(store, DAY)[victim] == OrderStatus.CANCELLED
+
+
+def test_credentials_error_fails_the_run_without_landing_anything(demo_shop, api_factory, store):
+    bad_key = api_factory(demo_shop, api_key="wrong-key")
+    result = materialize(
+        [raw_orders],
+        partition_key=DAY.isoformat(),
+        resources={"gomag_api": bad_key, "order_store": store},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert store.count_raw_orders(DAY.isoformat()) == 0

@@ -1,0 +1,337 @@
+"""GoMagApi against a real demo shop on loopback: every quirk absorbed, every fault survived."""
+
+import datetime
+import hashlib
+import json
+import logging
+import math
+import time
+import traceback
+from collections.abc import Callable
+
+import dagster as dg
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gomag_assets.constants import SYNTHETIC_ID_PREFIX
+from gomag_assets.demo import DemoShop, DemoShopConfig
+from gomag_assets.resources.gomag_api import (
+    FetchResult,
+    GoMagApi,
+    GoMagApiError,
+    GoMagAuthError,
+    GoMagRateLimited,
+)
+
+DAY = datetime.date(2026, 10, 1)
+ShopFactory = Callable[..., DemoShop]
+ApiFactory = Callable[..., GoMagApi]
+PageReader = Callable[..., httpx.Response]
+SECRET = "sekret-KEY-4f2a9"
+
+
+def _expected_ids(
+    shop: DemoShop, start: datetime.date = DAY, end: datetime.date = DAY
+) -> list[str]:
+    return [the_id for the_id, _ in shop.listing(start, end)]
+
+
+def _ids(result: FetchResult) -> list[str]:
+    return [order.order_id for order in result.orders]
+
+
+def test_reads_every_page_of_a_window(demo_shop: DemoShop, api_factory: ApiFactory) -> None:
+    end = DAY + datetime.timedelta(2)
+    expected = _expected_ids(demo_shop, DAY, end)
+
+    result = api_factory(demo_shop, page_limit=25).fetch_orders(DAY, end)
+
+    assert _ids(result) == expected
+    assert result.reported_total == len(expected)
+    assert result.pages == math.ceil(len(expected) / 25) == demo_shop.traffic.requests
+    assert (result.retries, result.duplicates) == (0, 0)
+
+
+@pytest.mark.parametrize("orders_as_list", [False, True])
+@pytest.mark.parametrize("escape_unicode", [False, True])
+def test_payload_is_the_exact_text_of_the_order_in_the_body(
+    shop_factory: ShopFactory,
+    api_factory: ApiFactory,
+    read_page: PageReader,
+    orders_as_list: bool,
+    escape_unicode: bool,
+) -> None:
+    shop = shop_factory(orders_as_list=orders_as_list, escape_unicode=escape_unicode)
+    body = read_page(shop, startDate="2026-10-01", endDate="2026-10-01", limit=100).text
+    sent = json.loads(body)["orders"]
+    sent_by_id = {o["id"]: o for o in sent} if orders_as_list else sent
+
+    result = api_factory(shop).fetch_orders(DAY, DAY)
+
+    assert len(result.orders) == len(sent_by_id)
+    for order in result.orders:
+        assert order.payload in body
+        assert json.loads(order.payload) == sent_by_id[order.order_id]
+    assert ("\\u0" in body) == escape_unicode
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@pytest.mark.parametrize("escape_unicode", [False, True])
+def test_payload_text_survives_any_json_the_shop_sends(escape_unicode: bool) -> None:
+    config = DemoShopConfig(orders_per_day=3, escape_unicode=escape_unicode)
+    with (
+        DemoShop(config).serving() as shop,
+        GoMagApi(api_url=shop.base_url, api_key=shop.api_key, requests_per_second=0) as api,
+    ):
+        the_id = shop.listing(DAY, DAY)[0][0]
+
+        @settings(max_examples=30, deadline=None)
+        @given(name=st.text(), note=JSON_VALUES)
+        def payload_matches(name: str, note: object) -> None:
+            sent = shop.edit_order(the_id, number=name, note=note)
+            order = next(o for o in api.fetch_orders(DAY, DAY).orders if o.order_id == the_id)
+            assert json.loads(order.payload) == sent
+
+        payload_matches()
+
+
+def test_string_and_json_numbers_are_kept_verbatim(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    payloads = [
+        o.payload
+        for o in api_factory(demo_shop).fetch_orders(DAY, DAY + datetime.timedelta(6)).orders
+    ]
+    assert any('"quantity": "' in payload for payload in payloads)
+    assert any('"quantity": 1' in payload for payload in payloads)
+
+
+def test_empty_window_as_empty_list_or_no_data_gives_no_orders(
+    shop_factory: ShopFactory, api_factory: ApiFactory
+) -> None:
+    for no_data_when_empty in (False, True):
+        shop = shop_factory(orders_per_day=0, no_data_when_empty=no_data_when_empty)
+        result = api_factory(shop).fetch_orders(DAY, DAY)
+        assert (result.orders, result.pages, shop.traffic.requests) == ([], 1, 1)
+
+
+def test_orders_repeated_across_pages_are_kept_once_and_counted(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    expected = _expected_ids(demo_shop)
+    demo_shop.faults.arrive_mid_fetch(1)
+
+    result = api_factory(demo_shop, page_limit=10).fetch_orders(DAY, DAY)
+
+    assert result.duplicates == 1
+    assert sorted(_ids(result)) == sorted(expected)
+    assert len(_ids(result)) == len(set(_ids(result))) == result.reported_total
+    assert len(_expected_ids(demo_shop)) == len(expected) + 1
+
+
+def test_order_without_id_gets_its_key_or_a_synthetic_id(
+    shop_factory: ShopFactory, api_factory: ApiFactory
+) -> None:
+    keyed, listed = shop_factory(), shop_factory(orders_as_list=True)
+    the_id = _expected_ids(keyed)[0]
+    for shop in (keyed, listed):
+        shop.edit_order(the_id, id=None)
+
+    from_key = api_factory(keyed).fetch_orders(DAY, DAY).orders[0]
+    synthetic = api_factory(listed).fetch_orders(DAY, DAY).orders[0]
+
+    assert from_key.order_id == the_id
+    digest = hashlib.sha256(synthetic.payload.encode()).hexdigest()[:16]
+    assert synthetic.order_id == SYNTHETIC_ID_PREFIX + digest
+
+
+def test_updated_since_returns_only_orders_changed_since(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    the_id = _expected_ids(demo_shop)[3]
+    demo_shop.cancel_order(the_id)
+    today = demo_shop.today
+
+    result = api_factory(demo_shop).fetch_orders(DAY, DAY, updated_since=today)
+
+    assert _ids(result) == [the_id]
+    assert f"updated={today.isoformat()}" in demo_shop.traffic.recent_requests[-1].path
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["429", "500", "502", "503", "slow", "non_json", "html_200", "truncated", "drop", "error_200"],
+)
+def test_transient_fault_is_retried_then_the_window_completes(
+    shop_factory: ShopFactory, api_factory: ApiFactory, fault: str
+) -> None:
+    shop = shop_factory(slow_seconds=2.0, retry_after_seconds=None)
+    expected = _expected_ids(shop)
+    shop.faults.queue("ok", fault)
+
+    result = api_factory(shop, page_limit=20, timeout_seconds=0.3).fetch_orders(DAY, DAY)
+
+    assert _ids(result) == expected
+    assert result.retries == 1
+    assert shop.traffic.requests == result.pages + 1
+
+
+@pytest.mark.parametrize("retry_after", [None, 0.3])
+def test_429_waits_for_retry_after_when_given(
+    shop_factory: ShopFactory, api_factory: ApiFactory, retry_after: float | None
+) -> None:
+    shop = shop_factory(retry_after_seconds=retry_after)
+    shop.faults.queue("429")
+    started = time.monotonic()
+
+    result = api_factory(shop, backoff_max_seconds=1.0).fetch_orders(DAY, DAY)
+
+    waited = time.monotonic() - started
+    assert result.retries == 1
+    assert shop.traffic.rate_limited == 1
+    assert waited >= 0.3 if retry_after else waited < 0.3
+
+
+def test_persistent_failure_names_the_page_and_the_window(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    demo_shop.faults.queue("ok", "ok")
+    demo_shop.faults.queue(*["503"] * 3)
+
+    with pytest.raises(GoMagApiError) as failure:
+        api_factory(demo_shop, page_limit=10, max_attempts=3).fetch_orders(DAY, DAY)
+
+    assert (failure.value.page, failure.value.window) == (3, "2026-10-01..2026-10-01")
+    assert "page 3 of window 2026-10-01..2026-10-01" in str(failure.value)
+    assert "HTTP 503" in str(failure.value)
+    assert demo_shop.traffic.requests == 2 + 3
+
+
+def test_persistent_429_raises_rate_limited(demo_shop: DemoShop, api_factory: ApiFactory) -> None:
+    demo_shop.faults.retry_after_seconds = 0
+    demo_shop.faults.persistent = "429"
+    with pytest.raises(GoMagRateLimited) as failure:
+        api_factory(demo_shop, max_attempts=4).fetch_orders(DAY, DAY)
+    assert failure.value.page == 1
+    assert demo_shop.traffic.rate_limited == 4
+
+
+def test_rejected_key_raises_auth_error_after_one_request(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    with pytest.raises(GoMagAuthError, match="Missing Api User"):
+        api_factory(demo_shop, api_key="not-the-key").fetch_orders(DAY, DAY)
+    assert demo_shop.traffic.requests == 1
+
+
+def test_auth_error_midway_is_not_retried(demo_shop: DemoShop, api_factory: ApiFactory) -> None:
+    demo_shop.faults.queue("ok", "auth_error")
+    with pytest.raises(GoMagAuthError) as failure:
+        api_factory(demo_shop, page_limit=10).fetch_orders(DAY, DAY)
+    assert failure.value.page == 2
+    assert demo_shop.traffic.requests == 2
+
+
+def test_wrong_endpoint_fails_at_once(demo_shop: DemoShop, api_factory: ApiFactory) -> None:
+    api = api_factory(demo_shop, api_url=demo_shop.base_url + "/v9")
+    with pytest.raises(GoMagApiError, match="HTTP 404"):
+        api.fetch_orders(DAY, DAY)
+    assert demo_shop.traffic.requests == 1
+
+
+def test_pacing_keeps_a_healthy_run_clear_of_429s(
+    shop_factory: ShopFactory, api_factory: ApiFactory
+) -> None:
+    shop = shop_factory(rate_limit_per_second=5, retry_after_seconds=0.05)
+    api = api_factory(shop, page_limit=6, requests_per_second=5)
+
+    result = api.fetch_orders(DAY, DAY)
+
+    assert result.pages >= 7
+    assert (shop.traffic.rate_limited, result.retries) == (0, 0)
+    unpaced = api_factory(shop, page_limit=6, requests_per_second=0).fetch_orders(DAY, DAY)
+    assert shop.traffic.rate_limited > 0, "without pacing the same run is throttled"
+    assert _ids(unpaced) == _ids(result)
+
+
+def test_sends_the_gomag_headers_and_keeps_the_key_out_of_the_url(
+    demo_shop: DemoShop, gomag_api: GoMagApi
+) -> None:
+    gomag_api.fetch_orders(DAY, DAY)
+    request = demo_shop.traffic.recent_requests[0]
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    assert headers["apikey"] == demo_shop.api_key
+    assert headers["apishop"] == demo_shop.config.api_shop
+    assert headers["user-agent"] == "gomag-assets/0.1"
+    assert demo_shop.api_key not in request.path
+
+
+def test_api_key_never_appears_in_logs_errors_or_reprs(
+    shop_factory: ShopFactory, api_factory: ApiFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    shop = shop_factory(api_key=SECRET, retry_after_seconds=0, slow_seconds=1.0)
+    api = api_factory(shop, max_attempts=4, timeout_seconds=0.2)
+    caplog.set_level(logging.DEBUG)
+    shop.faults.queue("429", "drop", "slow")
+    result = api.fetch_orders(DAY, DAY, log=logging.getLogger("test.gomag"))
+    shop.faults.persistent = "drop"
+    with pytest.raises(GoMagApiError) as failure:
+        api.fetch_orders(DAY, DAY)
+
+    error_text = "".join(traceback.format_exception(failure.value))
+    assert "connection failed" in caplog.text and "HTTP 429" in caplog.text
+    for text in (caplog.text, error_text, repr(api), str(api), repr(result)):
+        assert SECRET not in text
+
+
+def test_runs_inside_dagster_with_the_key_from_the_environment(
+    shop_factory: ShopFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = shop_factory(api_key=SECRET)
+    monkeypatch.setenv("GOMAG_TEST_API_KEY", SECRET)
+    closed, close = [], GoMagApi.close
+
+    def spy_on_close(api: GoMagApi) -> None:
+        closed.append(api._client is not None)
+        close(api)
+
+    monkeypatch.setattr(GoMagApi, "close", spy_on_close)
+
+    @dg.asset
+    def day_of_orders(context: dg.AssetExecutionContext, gomag_api: GoMagApi) -> int:
+        return len(gomag_api.fetch_orders(DAY, DAY, log=context.log).orders)
+
+    api = GoMagApi(api_url=shop.base_url, api_key=dg.EnvVar("GOMAG_TEST_API_KEY"))
+    run = dg.materialize([day_of_orders], resources={"gomag_api": api})
+
+    assert run.output_for_node("day_of_orders") == len(_expected_ids(shop))
+    assert closed == [True], "the run's HTTP client is closed at teardown"
+    assert SECRET not in "".join(str(event) for event in run.all_events)
+
+
+def test_one_connection_serves_every_page_until_closed(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    with api_factory(demo_shop, page_limit=10) as api:
+        api.fetch_orders(DAY, DAY)
+        api.fetch_orders(DAY, DAY)
+    api.fetch_orders(DAY, DAY)
+    api.close()
+
+    ports = [request.client_port for request in demo_shop.traffic.recent_requests]
+    pages = len(ports) // 3
+    assert len(set(ports[: 2 * pages])) == 1
+    assert set(ports[2 * pages :]).isdisjoint(ports[: 2 * pages])
+
+
+def test_window_must_run_forward(gomag_api: GoMagApi) -> None:
+    with pytest.raises(ValueError, match="after its end"):
+        gomag_api.fetch_orders(DAY, DAY - datetime.timedelta(1))
