@@ -1,4 +1,4 @@
-"""Schedules: today's orders yesterday's finalized after midnight; off by default."""
+"""Schedules: refresh today's orders often, finalize yesterday's after midnight; off by default."""
 
 import datetime as dt
 from typing import TYPE_CHECKING

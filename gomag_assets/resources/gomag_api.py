@@ -9,34 +9,21 @@ appears in a log line, an error message or a repr.
 """
 
 import datetime
-import hashlib
-import json
 import logging
 import random
-import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from json.decoder import scanstring
 from typing import Any, NamedTuple, Self
 
 import httpx
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from gomag_assets.constants import SYNTHETIC_ID_PREFIX
+from gomag_assets.resources.gomag_pages import RawOrder, scan_envelope
 
 MAX_PAGE_LIMIT = 100
 ORDERS_PATH = "/order/read/json"
 _logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RawOrder:
-    """One order as received: ``payload`` is its exact JSON text from the response body."""
-
-    order_id: str
-    payload: str
 
 
 @dataclass(frozen=True)
@@ -206,7 +193,7 @@ class GoMagApi(ConfigurableResource):
         response.encoding = "utf-8"
         body = response.text
         try:
-            envelope = _scan_envelope(body)
+            envelope = scan_envelope(body)
         except ValueError as exc:
             raise _Problem(_unreadable(body, exc)) from exc
         return _Page.from_envelope(envelope)
@@ -295,90 +282,6 @@ class _Page(NamedTuple):
         return cls(
             orders, _whole_number(envelope.get("pages")), _whole_number(envelope.get("total"))
         )
-
-
-class _Member(NamedTuple):
-    """A member of a JSON object (``key``) or array (``key`` None) and its span in the body."""
-
-    key: str | None
-    value: Any
-    start: int
-    end: int
-
-
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
-_ValueReader = Callable[[str | None, str, int], tuple[Any, int]]
-
-
-def _scan_envelope(body: str) -> dict[str, Any]:
-    """Parse a page once, keeping each order's exact text (see ``_envelope_value``)."""
-    position = _skip_whitespace(body, 0)
-    if not body.startswith("{", position):
-        raise ValueError("the body is not a JSON object")
-    members, position = _scan_container(body, position, _envelope_value)
-    if _skip_whitespace(body, position) != len(body):
-        raise ValueError(f"unexpected text after the JSON object at char {position}")
-    return {member.key: member.value for member in members}
-
-
-def _envelope_value(key: str | None, body: str, position: int) -> tuple[Any, int]:
-    """``orders`` becomes a list of ``RawOrder``; every other value is parsed as usual."""
-    if key == "orders" and body.startswith(("{", "["), position):
-        members, end = _scan_container(body, position, _json_value)
-        return [_raw_order(member, body) for member in members], end
-    return _json_value(key, body, position)
-
-
-def _json_value(key: str | None, body: str, position: int) -> tuple[Any, int]:
-    return _DECODER.raw_decode(body, position)
-
-
-def _scan_container(
-    body: str, position: int, read_value: _ValueReader
-) -> tuple[list[_Member], int]:
-    """The members of the object or array opening at ``position``, and the position after it."""
-    is_object = body[position] == "{"
-    close = "}" if is_object else "]"
-    members: list[_Member] = []
-    position = _skip_whitespace(body, position + 1)
-    if body.startswith(close, position):
-        return members, position + 1
-    while True:
-        key = None
-        if is_object:
-            if not body.startswith('"', position):
-                raise ValueError(f"expected a key at char {position}")
-            key, position = scanstring(body, position + 1)
-            position = _skip_whitespace(body, position)
-            if not body.startswith(":", position):
-                raise ValueError(f"expected ':' at char {position}")
-            position = _skip_whitespace(body, position + 1)
-        value, end = read_value(key, body, position)
-        members.append(_Member(key, value, position, end))
-        position = _skip_whitespace(body, end)
-        if body.startswith(",", position):
-            position = _skip_whitespace(body, position + 1)
-        elif body.startswith(close, position):
-            return members, position + 1
-        else:
-            raise ValueError(f"expected ',' or '{close}' at char {position}")
-
-
-def _skip_whitespace(body: str, position: int) -> int:
-    match = _WHITESPACE.match(body, position)
-    return match.end() if match else position
-
-
-def _raw_order(member: _Member, body: str) -> RawOrder:
-    """Keep the order's text; its id is its ``id``, else its key, else a hash of the text."""
-    payload = body[member.start : member.end]
-    the_id = member.value.get("id") if isinstance(member.value, dict) else None
-    if isinstance(the_id, bool) or not isinstance(the_id, str | int) or not str(the_id).strip():
-        the_id = (
-            member.key or SYNTHETIC_ID_PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:16]
-        )
-    return RawOrder(str(the_id), payload)
 
 
 def _messages(message: Any) -> list[str]:

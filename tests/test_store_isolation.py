@@ -1,0 +1,194 @@
+"""Tiers 1 and 3 of ``save_orders_batch``: MALFORMED orders are kept apart, and one order that
+crashes on insert never costs the others their place."""
+
+import copy
+
+import pytest
+from store_fixtures import (
+    PARTITION,
+    assert_every_order_accounted,
+    make_malformed,
+    make_order,
+    make_orders,
+    row_count,
+    stored_items,
+)
+
+from gomag_assets.constants import OrderStatus
+from gomag_assets.resources.order_store import OrderStore
+
+
+@pytest.fixture
+def store(tmp_path) -> OrderStore:
+    return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+
+
+def _poison_quantity_object(order):
+    order["items"][1]["quantity"] = object()
+
+
+def _poison_line_no_overflow(order):
+    order["items"][2]["line_no"] = 2**70
+
+
+def _poison_missing_number(order):
+    order["order_number"] = None
+
+
+def _poison_duplicate_line(order):
+    order["items"][1]["line_no"] = 0
+
+
+def _poison_lone_surrogate_name(order):
+    order["items"][0]["name"] = "Tricou \ud83d"
+
+
+def _poison_missing_key(order):
+    del order["items"][0]["price"]
+
+
+POISONS = {
+    "unbindable quantity": (_poison_quantity_object, "ProgrammingError"),
+    "integer overflow": (_poison_line_no_overflow, "OverflowError"),
+    "imported order without a number": (_poison_missing_number, "IntegrityError"),
+    "duplicate line number": (_poison_duplicate_line, "IntegrityError"),
+    "lone surrogate in a name": (_poison_lone_surrogate_name, "UnicodeEncodeError"),
+    "item without a price": (_poison_missing_key, "KeyError"),
+}
+
+
+def test_structural_preflight_keeps_malformed_orders_without_items_and_logs_them(store):
+    orders = [*make_orders(4), make_malformed(4, "date: missing"), make_malformed(5, "no items")]
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.counts[OrderStatus.IMPORTED] == 4
+    assert outcome.counts[OrderStatus.MALFORMED] == 2
+    assert outcome.fallback_orders == 0
+    assert store.get_order("100004")["status"] == OrderStatus.MALFORMED
+    assert store.get_order("100004")["error_message"] == "date: missing"
+    assert row_count(store.db_path, "order_items", "order_id IN ('100004', '100005')") == 0
+    log_lines = store.errors_log_path.read_text(encoding="utf-8").splitlines()
+    assert [line.split("\t")[1:] for line in log_lines] == [
+        ["run-1", "100004", "GM-100004", "date: missing"],
+        ["run-1", "100005", "GM-100005", "no items"],
+    ]
+
+
+@pytest.mark.parametrize("poison, error_class", POISONS.values(), ids=POISONS.keys())
+def test_one_poison_order_does_not_block_the_batch(store, poison, error_class):
+    orders = make_orders(500)
+    poison(orders[217])
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.counts[OrderStatus.IMPORTED] == 499
+    assert outcome.statuses["100217"] is OrderStatus.MALFORMED
+    assert outcome.fallback_orders == 500
+    assert row_count(store.db_path, "orders", "status = 'IMPORTED'") == 499
+    assert row_count(store.db_path, "order_items") == 499 * 3
+    assert stored_items(store.db_path, "100217") == []
+    assert store.get_order("100217")["error_message"].startswith(f"{error_class}: ")
+    assert store.errors_log_path.read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_poison_orders_spread_through_a_batch_are_each_set_apart(store):
+    orders = make_orders(1200)
+    poisoned = [3, 4, 250, 499, 500, 777, 1199]
+    for position, (poison, _) in zip(poisoned, [*POISONS.values(), *POISONS.values()]):
+        poison(orders[position])
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    malformed = {oid for oid, status in outcome.statuses.items() if status is OrderStatus.MALFORMED}
+    assert malformed == {orders[position]["order_id"] for position in poisoned}
+    assert row_count(store.db_path, "order_items") == (1200 - len(poisoned)) * 3
+
+
+def test_regression_one_poison_order_in_500_used_to_abort_the_whole_batch(store):
+    """A single unbindable value made ``executemany`` raise and the whole day failed with it."""
+    orders = make_orders(500)
+    orders[-1]["items"][0]["quantity"] = object()
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts[OrderStatus.IMPORTED] == 499
+    assert outcome.counts[OrderStatus.MALFORMED] == 1
+    assert store.status_counts(run_id="run-1")[OrderStatus.IMPORTED] == 499
+
+
+def test_the_callers_order_dicts_are_never_changed(store):
+    orders = [*make_orders(40), make_malformed(40)]
+    _poison_quantity_object(orders[7])
+    _poison_missing_number(orders[8])
+    _poison_line_no_overflow(orders[9])
+    before = copy.deepcopy(orders)
+    quantity = orders[7]["items"][1]["quantity"]
+
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+    store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+
+    orders[7]["items"][1]["quantity"] = before[7]["items"][1]["quantity"] = None  # object() != copy
+    assert orders == before
+    assert quantity is not None
+
+
+def test_a_fixed_order_that_crashed_on_insert_is_imported_next_run(store):
+    orders = make_orders(10)
+    _poison_line_no_overflow(orders[4])
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    fixed = make_orders(10)
+    outcome = store.save_orders_batch(fixed, run_id="run-2", partition_date=PARTITION)
+
+    assert outcome.statuses["100004"] is OrderStatus.IMPORTED
+    assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 9
+    assert len(stored_items(store.db_path, "100004")) == 3
+
+
+def test_errors_log_is_append_only_across_runs(store):
+    first = [*make_orders(3), make_malformed(3, "date: missing")]
+    store.save_orders_batch(first, run_id="run-1", partition_date=PARTITION)
+    after_first = store.errors_log_path.read_bytes()
+
+    second = [*first, make_malformed(4, "items[0].quantity: 'două' is not a number"), make_order(5)]
+    _poison_quantity_object(second[-1])
+    store.save_orders_batch(second, run_id="run-2", partition_date=PARTITION)
+    after_second = store.errors_log_path.read_bytes()
+
+    assert after_second.startswith(after_first)
+    lines = after_second.decode("utf-8").splitlines()
+    assert [(line.split("\t")[1], line.split("\t")[2]) for line in lines] == [
+        ("run-1", "100003"),
+        ("run-2", "100003"),
+        ("run-2", "100004"),
+        ("run-2", "100005"),
+    ]
+
+
+def test_a_reason_with_tabs_and_newlines_stays_on_one_log_line(store):
+    reason = "date: missing\titems[1]: bad\nsecond line\r\nand a \\ backslash"
+    orders = [make_malformed(0, reason), make_malformed(1)]
+
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    lines = store.errors_log_path.read_text(encoding="utf-8").split("\n")
+    assert len(lines) == 3 and lines[-1] == ""
+    fields = lines[0].split("\t")
+    assert len(fields) == 5
+    assert fields[4] == "date: missing\\titems[1]: bad\\nsecond line\\r\\nand a \\\\ backslash"
+    assert store.get_order("100000")["error_message"] == reason
+
+
+def test_errors_log_goes_where_configured(tmp_path):
+    log = tmp_path / "logs" / "malformed.log"
+    log.parent.mkdir()
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"), errors_log=str(log))
+
+    store.save_orders_batch([make_malformed(0)], run_id="run-1", partition_date=PARTITION)
+
+    assert log.read_text(encoding="utf-8").count("\n") == 1
+    assert not (tmp_path / "sync_errors_history.log").exists()

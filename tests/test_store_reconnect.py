@@ -1,0 +1,131 @@
+"""The reconnect guard: a failing connection costs no committed work, the rest of the batch is
+written on a fresh connection, and an order the database loses twice ends ERROR until next run."""
+
+import pytest
+from store_fixtures import (
+    PARTITION,
+    FaultyStore,
+    assert_every_order_accounted,
+    make_malformed,
+    make_orders,
+    nth_statement,
+    row_count,
+    rows_mention,
+)
+
+from gomag_assets.constants import OrderStatus
+from gomag_assets.resources.order_store import OrderStore
+
+
+@pytest.fixture
+def store(tmp_path) -> FaultyStore:
+    return FaultyStore(db_path=str(tmp_path / "gomag.sqlite"))
+
+
+def _batch_with_poison_and_malformed() -> list[dict]:
+    """Two MALFORMED verdicts, then 500 valid orders of which two crash on insert."""
+    orders = [make_malformed(900, "date: missing"), make_malformed(901, "total: 'abc'")]
+    valid = make_orders(500)
+    valid[100]["items"][0]["quantity"] = object()
+    valid[300]["items"][1]["line_no"] = 2**70
+    return orders + valid
+
+
+def test_rollback_failure_mid_loop_commits_survivors_and_finishes_on_a_new_connection(store):
+    orders = _batch_with_poison_and_malformed()
+    # ROLLBACK TO #1 undoes the whole chunk; #2 would undo order 100100 alone, and fails.
+    store.faults.append(nth_statement("ROLLBACK TO", 2))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.reconnects == 1
+    assert outcome.counts[OrderStatus.IMPORTED] == 498
+    assert outcome.counts[OrderStatus.MALFORMED] == 4
+    survivors = {f"{100_000 + n}" for n in range(100)}  # released before the failed rollback
+    rewritten_later = {order_id for conn, order_id in store.items_written if conn == 2}
+    assert survivors.isdisjoint(rewritten_later)
+    assert {f"{100_000 + n}" for n in range(101, 500) if n != 300} <= rewritten_later
+    assert row_count(store.db_path, "orders", "status = 'IMPORTED'") == 498
+    assert row_count(store.db_path, "order_items") == 498 * 3
+    assert row_count(store.db_path, "orders", "status = 'MALFORMED'") == 4
+    assert store.errors_log_path.read_text(encoding="utf-8").count("\n") == 4
+
+
+def test_a_broken_connection_loses_only_work_the_retry_redoes(store):
+    orders = _batch_with_poison_and_malformed()
+    store.faults.append(nth_statement("ROLLBACK TO", 2, breaks=True))  # nothing more gets through
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.reconnects == 1
+    assert outcome.counts[OrderStatus.IMPORTED] == 498
+    assert outcome.counts[OrderStatus.MALFORMED] == 4
+    assert row_count(store.db_path, "orders", "status = 'MALFORMED' AND order_id LIKE '1009%'") == 2
+    assert row_count(store.db_path, "order_items") == 498 * 3
+    assert store.status_counts(run_id="run-1") == outcome.counts
+
+
+def test_an_order_lost_once_is_imported_on_the_new_connection(store):
+    orders = make_orders(50)
+    store.faults.append(rows_mention("100020", "INSERT INTO order_items", times=1))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.reconnects == 1
+    assert outcome.counts[OrderStatus.IMPORTED] == 50
+    assert row_count(store.db_path, "order_items") == 150
+
+
+def test_an_order_lost_twice_ends_error_and_is_imported_next_run(store, tmp_path):
+    orders = [make_malformed(900), *make_orders(50)]
+    store.faults.append(rows_mention("100020", "INSERT INTO order_items"))
+
+    first = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, first)
+    assert first.statuses["100020"] is OrderStatus.ERROR
+    assert first.counts[OrderStatus.IMPORTED] == 49
+    assert first.counts[OrderStatus.MALFORMED] == 1
+    assert first.reconnects == 2
+    stored = store.get_order("100020")
+    assert stored["status"] == OrderStatus.ERROR
+    assert "disk I/O error" in stored["error_message"]
+
+    healthy = OrderStore(db_path=store.db_path)
+    second = healthy.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, second)
+    assert second.statuses["100020"] is OrderStatus.IMPORTED
+    assert second.counts[OrderStatus.ALREADY_IMPORTED] == 49
+    assert row_count(store.db_path, "order_items") == 150
+
+
+def test_malformed_rows_survive_when_every_valid_write_fails(store):
+    orders = [make_malformed(900, "date: missing"), *make_orders(20)]
+    store.faults.append(lambda conn, sql, rows: "INSERT INTO order_items" in sql and rows)
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.counts[OrderStatus.ERROR] == 20
+    assert outcome.counts[OrderStatus.MALFORMED] == 1
+    assert store.get_order("100900")["status"] == OrderStatus.MALFORMED
+    assert row_count(store.db_path, "orders", "status = 'ERROR'") == 20
+    assert store.errors_log_path.read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_a_chunk_whose_commit_fails_is_written_again(tmp_path):
+    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"), chunk_size=100)
+    orders = make_orders(300)
+    store.faults.append(nth_statement("COMMIT", 2))  # the second chunk's commit
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.counts[OrderStatus.IMPORTED] == 300
+    assert outcome.reconnects == 1
+    assert row_count(store.db_path, "order_items") == 900
+    assert row_count(store.db_path, "sync_run_orders", "run_id = 'run-1'") == 300
