@@ -113,8 +113,9 @@ def payloads(count: int, seed: int = 7) -> list[tuple[str, str]]:
 
 
 def best_of_three(*runs: Callable[[], object]) -> list[float]:
-    """Best wall time of each run over three rounds, the runs interleaved within each round so
-    that drift in the machine's load falls on all of them alike."""
+    """Best wall time of each run over three rounds. The runs are interleaved within a round,
+    so drift in the machine's load falls on all of them alike, and each starts after a full
+    garbage collection, so none pays for the garbage of another."""
     best = [float("inf")] * len(runs)
     for _ in range(3):
         for index, run in enumerate(runs):

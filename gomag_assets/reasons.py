@@ -6,14 +6,14 @@ reader sees what GoMag sent rather than its canonical form, and "missing" is tol
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import pandas as pd
 import pandera.pandas as pa
 
 from gomag_assets.canonical import is_valid_unicode
 from gomag_assets.normalize import ITEM_FIELDS, ORDER_FIELDS, Reason, shown
-from gomag_assets.schemas import NOT_IN_FUTURE
+from gomag_assets.schemas import EARLIEST_ORDER_DATE, FUTURE_TOLERANCE, NOT_IN_FUTURE
 
 MAX_REASONS = 20
 """Reasons listed per order; more are counted, so a broken 1 MB payload stays a short message."""
@@ -42,16 +42,23 @@ _SUBJECT_OF_TABLE_RULE = {
 }
 """Dataframe-wide rule -> the column it is about (pandera reports every column of the row)."""
 
-_PRESENCE_RULES = {"not_nullable", *_SUBJECT_OF_TABLE_RULE} - {"valid_order_id_unique"}
-"""Rules broken by a None value: a missing or unreadable payload value."""
+_PRESENCE_RULES = {
+    "not_nullable",
+    "valid_order_has_number",
+    "valid_order_has_date",
+    "valid_order_has_currency",
+    "valid_order_has_total",
+    "product_line_has_sku",
+}
+"""Rules broken by a None value: a payload value that is missing or unreadable as its kind."""
 
 _RULE_WORDS: dict[str, Callable[[str], str]] = {
     "positive": lambda value: f"{value} is not greater than 0",
     "not_negative": lambda value: f"{value} is negative",
     "percentage": lambda value: f"{value} is not between 0 and 100",
     "currency_code": lambda value: f"{value} is not a 3-letter upper-case currency code",
-    "not_before_2000": lambda value: f"{value} is before 2000-01-01",
-    NOT_IN_FUTURE: lambda value: f"{value} is more than 2 days after the time of the run",
+    "not_before_2000": lambda value: f"{value} is before {EARLIEST_ORDER_DATE[:10]}",
+    NOT_IN_FUTURE: lambda value: f"{value} is more than {FUTURE_TOLERANCE.days} days in the future",
 }
 """Rules broken by a present value: check name -> words about the raw value."""
 
@@ -104,8 +111,8 @@ def error_messages(reasons: Iterable[Reason]) -> dict[int, str]:
     for reason in reasons:
         by_order.setdefault(reason.order, []).append(reason)
     messages = {}
-    for order, order_reasons_ in by_order.items():
-        texts = [reason.text for reason in sorted(order_reasons_)]
+    for order, listed in by_order.items():
+        texts = [reason.text for reason in sorted(listed)]
         if len(texts) > MAX_REASONS:
             texts[MAX_REASONS:] = [f"and {len(texts) - MAX_REASONS} more"]
         messages[order] = "; ".join(texts)
@@ -114,7 +121,7 @@ def error_messages(reasons: Iterable[Reason]) -> dict[int, str]:
 
 def _failures(
     failure_cases: pd.DataFrame, schema: pa.DataFrameSchema
-) -> Iterable[tuple[int, str, str]]:
+) -> Iterator[tuple[int, str, str]]:
     """Each ``(row, column, check name)`` that failed, once; a dataframe-wide check reports
     every column of a failing row, and is given here the one column it is about."""
     seen = set()

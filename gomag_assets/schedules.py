@@ -11,6 +11,7 @@ from dagster import (
     ScheduleEvaluationContext,
     schedule,
 )
+from dagster._check import CheckError
 
 from gomag_assets.settings import Settings
 
@@ -21,8 +22,18 @@ if TYPE_CHECKING:
 
 
 def _shop_day(context: ScheduleEvaluationContext, timezone: str, days_back: int) -> str:
-    tick = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
-    return (tick.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=days_back)).isoformat()
+    """The shop-local date of the tick, ``days_back`` days earlier, as a partition key.
+
+    A tick without a time (a manual test evaluation) counts as now; a naive time is read as
+    shop-local wall time, as Dagster reads it when checking the partition key.
+    """
+    shop = ZoneInfo(timezone)
+    try:
+        tick = context.scheduled_execution_time
+    except CheckError:
+        tick = dt.datetime.now(shop)
+    tick = tick.replace(tzinfo=shop) if tick.tzinfo is None else tick.astimezone(shop)
+    return (tick.date() - dt.timedelta(days=days_back)).isoformat()
 
 
 def build_schedules(

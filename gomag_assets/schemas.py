@@ -92,7 +92,7 @@ class Order(pa.DataFrameModel):
         nullable=True, description="When the order was placed, shop-local YYYY-MM-DD HH:MM:SS."
     )
     gomag_status: Series[str] = pa.Field(nullable=True, description="GoMag's status name.")
-    currency: Series[str] = pa.Field(nullable=True)
+    currency: Series[str] = pa.Field(nullable=True, description="ISO 4217 code, e.g. RON.")
     total: Series[str] = pa.Field(nullable=True, description="Order total, exact decimal text.")
     is_cancelled: Series[bool] = pa.Field(description="The status is a cancelled status.")
     nothing_to_import: Series[bool] = pa.Field(
@@ -170,7 +170,7 @@ class ItemLine(pa.DataFrameModel):
     line_no: Series[int] = pa.Field(ge=0, description="0-based position in the payload's items.")
     sku: Series[str] = pa.Field(nullable=True, description="None only on service lines.")
     name: Series[str] = pa.Field(description="Product name, verbatim.")
-    quantity: Series[str]
+    quantity: Series[str] = pa.Field(description="Units ordered, exact decimal text.")
     price: Series[str] = pa.Field(description="Unit price, exact decimal text.")
     vat: Series[str] = pa.Field(description="VAT rate in percent, exact decimal text.")
     is_service: Series[bool] = pa.Field(description='The line\'s type is "service".')
@@ -226,6 +226,6 @@ with warnings.catch_warnings():
     # warning tells us nothing on every import.
     warnings.simplefilter("ignore", BetaWarning)
     ORDER_DAGSTER_TYPE = pandera_schema_to_dagster_type(Order)
-    """Dagster type of ``ValidationResult.orders``; its ``metadata["schema"]`` is the table schema."""
+    """Dagster type of ``ValidationResult.orders``; ``metadata["schema"]`` is its TableSchema."""
     ITEM_DAGSTER_TYPE = pandera_schema_to_dagster_type(ItemLine)
-    """Dagster type of ``ValidationResult.items``."""
+    """Dagster type of ``ValidationResult.items``; ``metadata["schema"]`` is its TableSchema."""

@@ -1,20 +1,24 @@
 """Sensors: late GoMag edits re-run their day; failures and new MALFORMED orders alert."""
 
 import datetime as dt
+import hashlib
 import json
+import re
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dagster import (
     AssetKey,
+    DagsterEvent,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
     run_failure_sensor,
     sensor,
 )
@@ -29,35 +33,70 @@ if TYPE_CHECKING:
         UnresolvedAssetJobDefinition,
     )
 
+TICK_API_LIMITS = {"max_attempts": 2, "timeout_seconds": 10.0, "backoff_max_seconds": 2.0}
+"""Caps on the sensor's own GoMag reads: a failing page costs at most 2 x 10 s + 2 s, so a
+struggling API fails the tick well inside Dagster's 60 s sensor timeout; the next tick retries."""
 
-def changed_days(fetched: list[RawOrder], order_store: OrderStore) -> dict[str, str]:
-    """Map each order day with an order whose payload differs from its landing to a watermark.
 
-    Comparing against the landed text makes the sensor correct whether or not the shop honours
-    the ``updated`` filter: an ignored filter only costs a larger read. The watermark is the
-    newest ``updated`` stamp among that day's changes, so a day changed again gets a new run key.
+@dataclass
+class LateUpdateCursor:
+    """Where the late-updates sensor stands, kept as JSON in the sensor cursor."""
+
+    since: str | None = None
+    """Orders updated on or after this shop-local date are read; None: the whole lookback."""
+    requested: dict[str, str] = field(default_factory=dict)
+    """Day -> watermark of the runs already requested for changes not yet landed."""
+
+    @classmethod
+    def parse(cls, text: str | None) -> "LateUpdateCursor":
+        if not text:
+            return cls()
+        state = json.loads(text)
+        return cls(state.get("since"), dict(state.get("requested") or {}))
+
+    def dump(self) -> str:
+        return json.dumps({"since": self.since, "requested": self.requested}, sort_keys=True)
+
+
+def changed_days(
+    fetched: list[RawOrder], order_store: OrderStore, first: dt.date, last: dt.date
+) -> dict[str, str]:
+    """Map each imported day in ``first..last`` whose orders differ from its landing to a
+    watermark of the difference.
+
+    Comparing with the landed text makes the sensor correct whether or not the shop honours the
+    ``updated`` filter: an ignored filter only costs a larger read. Days never imported are left
+    to the schedules and backfills. The watermark is the newest ``updated`` stamp among the
+    day's changes plus a digest of the changed payloads, so a day changed again (even within
+    the same second) gets a new run key, while an unchanged difference keeps its key.
     """
-    changes: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    changes: dict[str, list[tuple[RawOrder, str]]] = defaultdict(list)
+    landings: dict[str, dict[str, str] | None] = {}
     for order in fetched:
-        try:
-            payload = json.loads(order.payload)
-            day = dt.date.fromisoformat(str(payload["date"])[:10]).isoformat()
-        except (ValueError, TypeError, KeyError):
-            continue  # no usable order date: validation reports it when its day is read
-        changes[day].append((order.order_id, order.payload, str(payload.get("updated") or "")))
-    watermarks = {}
-    for day, orders in changes.items():
-        landed = dict(order_store.read_raw_orders(day))
-        stamps = [updated for order_id, text, updated in orders if landed.get(order_id) != text]
-        if stamps:
-            watermarks[day] = max(stamps) or "unknown"
-    return watermarks
+        payload = _json_object(order.payload)
+        day = _order_day(order.order_id, payload, order_store)
+        if day is None or not first.isoformat() <= day <= last.isoformat():
+            continue
+        if day not in landings:
+            landings[day] = _landing(order_store, day)
+        landed = landings[day]
+        if landed is not None and landed.get(order.order_id) != order.payload:
+            changes[day].append((order, str(payload.get("updated") or "")))
+    return {day: _watermark(orders) for day, orders in changes.items()}
 
 
 def build_late_updates_sensor(
-    job: "UnresolvedAssetJobDefinition", settings: Settings
+    job: "UnresolvedAssetJobDefinition",
+    settings: Settings,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> SensorDefinition:
-    """Poll GoMag for orders edited since the cursor and request one run per affected day."""
+    """Poll GoMag for orders edited since the cursor and request one run per affected day.
+
+    ``clock`` (aware "now"; default the system clock) decides the shop's today.
+    """
+    timezone = ZoneInfo(settings.timezone)
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
 
     @sensor(
         name="gomag_late_updates",
@@ -66,31 +105,62 @@ def build_late_updates_sensor(
         default_status=DefaultSensorStatus.STOPPED,
         description=(
             "GoMag orders change after they are placed (cancellations, edited items). Every "
-            "few minutes this reads orders updated since the last tick over the last "
-            f"{settings.late_update_lookback_days} days and re-runs each day whose orders "
-            "differ from what was landed, at most "
-            f"{settings.late_update_max_runs} days per tick."
+            f"{settings.late_update_interval_seconds} s this reads the orders of the last "
+            f"{settings.late_update_lookback_days} days updated since its last tick and re-runs "
+            "each imported day whose orders differ from what was landed, at most "
+            f"{settings.late_update_max_runs} days per tick (the rest on the next ticks). The "
+            "run key carries the change watermark, so a day edited again runs again."
         ),
     )
     def late_updates(
         context: SensorEvaluationContext, gomag_api: GoMagApi, order_store: OrderStore
-    ) -> SensorResult | SkipReason:
-        today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
-        since = dt.date.fromisoformat(context.cursor) if context.cursor else None
-        first = today - dt.timedelta(days=settings.late_update_lookback_days)
-        fetched = gomag_api.fetch_orders(
-            first, today, updated_since=since or first, log=context.log
+    ) -> SensorResult:
+        today = now().astimezone(timezone).date()
+        first = max(
+            today - dt.timedelta(days=settings.late_update_lookback_days), settings.start_date
         )
-        watermarks = changed_days(fetched.orders, order_store)
-        days = sorted(watermarks)[: settings.late_update_max_runs]
-        # Advance the cursor only once every changed day has had its run requested.
-        cursor = today.isoformat() if len(days) == len(watermarks) else context.cursor
-        if not days:
-            return SkipReason(f"no changed orders among {len(fetched.orders)} read since {since}")
+        state = LateUpdateCursor.parse(context.cursor)
+        since = dt.date.fromisoformat(state.since) if state.since else first
+        with _tick_api(gomag_api) as api:
+            fetched = api.fetch_orders(first, today, updated_since=since, log=context.log).orders
+        ignored = _updated_before(fetched, since)
+        if ignored:
+            context.log.info(
+                f"GoMag ignored updated={since}: {ignored} of {len(fetched)} orders were last "
+                "updated earlier; every order read is compared with its landing instead"
+            )
+        watermarks = changed_days(fetched, order_store, first, today)
+        pending = {
+            day: mark for day, mark in watermarks.items() if state.requested.get(day) != mark
+        }
+        batch = sorted(pending)[: settings.late_update_max_runs]
+        # Requested days whose difference is gone have landed; forget them.
+        requested = {day: mark for day, mark in state.requested.items() if day in watermarks}
+        requested |= {day: pending[day] for day in batch}
+        # Move past today's edits only once every changed day has had its run requested.
+        next_since = today.isoformat() if len(batch) == len(pending) else state.since
+        cursor = LateUpdateCursor(next_since, requested).dump()
+        if not batch:
+            return SensorResult(
+                skip_reason=(
+                    f"no new changes among {len(fetched)} orders read (updated since {since}"
+                    + (", a filter GoMag ignored)" if ignored else ")")
+                ),
+                cursor=cursor,
+            )
+        left = len(pending) - len(batch)
+        context.log.info(
+            f"{len(pending)} changed days, requesting {', '.join(batch)}"
+            + (f"; {left} left for the next tick" if left else "")
+        )
         return SensorResult(
             run_requests=[
-                RunRequest(run_key=f"late-update-{day}-{watermarks[day]}", partition_key=day)
-                for day in days
+                RunRequest(
+                    run_key=f"late-update-{day}-{pending[day]}",
+                    partition_key=day,
+                    tags={"gomag/late_update_watermark": pending[day]},
+                )
+                for day in batch
             ],
             cursor=cursor,
         )
@@ -120,9 +190,13 @@ def build_alert_sensors(
                 ),
             )
         )
+        reasons = [
+            f"{event.step_key}: {_step_error(event)}" for event in context.get_step_failure_events()
+        ]
         alert = Alert(
             title=f"run {run.run_id} of {run.job_name} failed: {context.failure_event.message}",
             partition=window or None,
+            reasons=reasons,
         )
         deliver(alert, settings.alerts_file, context.log)
         context.instance.report_engine_event(alert.text(), dagster_run=run)
@@ -132,12 +206,13 @@ def build_alert_sensors(
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
-            "Alerts when a validated_orders materialization leaves a day with more MALFORMED "
-            "orders than before, listing the order ids and reasons to escalate to GoMag."
+            "Alerts when a validated_orders materialization leaves a day with MALFORMED orders "
+            "it did not have before, listing their ids and reasons to escalate to GoMag."
         ),
     )
-    def malformed_alert(context: SensorEvaluationContext, order_store: OrderStore) -> SkipReason:
-        state = json.loads(context.cursor) if context.cursor else {"events": None, "counts": {}}
+    def malformed_alert(context: SensorEvaluationContext, order_store: OrderStore) -> SensorResult:
+        state = json.loads(context.cursor) if context.cursor else {"events": None, "seen": {}}
+        seen: dict[str, list[str]] = state["seen"]
         result = context.instance.fetch_materializations(
             AssetKey("validated_orders"), limit=100, cursor=state["events"], ascending=True
         )
@@ -147,22 +222,91 @@ def build_alert_sensors(
             if day is None:
                 continue
             malformed = order_store.malformed_orders(day)
-            if len(malformed) > state["counts"].get(day, 0):
+            known = set(seen.get(day, ()))
+            new = [m for m in malformed if m["order_id"] not in known]
+            if new:
                 alert = Alert(
-                    title=f"{len(malformed)} MALFORMED orders on {day} "
-                    f"(was {state['counts'].get(day, 0)})",
+                    title=(
+                        f"{len(new)} new MALFORMED orders on {day} ({len(malformed)} in all); "
+                        "escalate to GoMag"
+                    ),
                     partition=day,
-                    orders=[(m["order_id"], m["error_message"]) for m in malformed],
+                    orders=[(m["order_id"], m["error_message"]) for m in new],
                 )
                 deliver(alert, settings.alerts_file, context.log)
                 run = context.instance.get_run_by_id(record.run_id)
                 if run is not None:
                     context.instance.report_engine_event(alert.text(), dagster_run=run)
                 alerted.append(day)
-            state["counts"][day] = len(malformed)
-        context.update_cursor(json.dumps({"events": result.cursor, "counts": state["counts"]}))
-        return SkipReason(
-            f"alerted for {', '.join(alerted)}" if alerted else "no day's MALFORMED orders grew"
+            seen[day] = sorted(known | {m["order_id"] for m in malformed})
+        return SensorResult(
+            skip_reason=(
+                f"alerted for {', '.join(alerted)}"
+                if alerted
+                else "no day has new MALFORMED orders"
+            ),
+            cursor=json.dumps({"events": result.cursor, "seen": seen}, sort_keys=True),
         )
 
     return [run_failure_alert, malformed_alert]
+
+
+def _tick_api(gomag_api: GoMagApi) -> GoMagApi:
+    """A copy of ``gomag_api`` whose retries and timeouts fit in one sensor tick."""
+    fields = {name: getattr(gomag_api, name) for name in type(gomag_api).model_fields}
+    for name, cap in TICK_API_LIMITS.items():
+        fields[name] = min(fields[name], cap)
+    return type(gomag_api)(**fields)
+
+
+def _landing(order_store: OrderStore, day: str) -> dict[str, str] | None:
+    """Order id -> landed payload of ``day``; None when the day was never imported."""
+    landed = dict(order_store.read_raw_orders(day))
+    if not landed and order_store.last_successful_import(day) is None:
+        return None
+    return landed
+
+
+def _json_object(payload: str) -> dict:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _order_day(order_id: str, payload: dict, order_store: OrderStore) -> str | None:
+    """The order's shop-local day from its ``date``, else the day the store filed it under."""
+    try:
+        return dt.date.fromisoformat(str(payload["date"])[:10]).isoformat()
+    except (KeyError, ValueError):
+        pass
+    try:
+        return order_store.get_order(order_id)["partition_date"]
+    except LookupError:
+        return None  # undated and never stored: its day's next run reports it MALFORMED
+
+
+def _watermark(changes: list[tuple[RawOrder, str]]) -> str:
+    """``<newest updated stamp, digits only>-<digest of the changed payloads>``."""
+    stamp = re.sub(r"\D", "", max(updated for _, updated in changes))[:14] or "unstamped"
+    digest = hashlib.sha256()
+    for order, _ in sorted(changes, key=lambda change: change[0].order_id):
+        digest.update(f"{order.order_id}\0{order.payload}\0".encode())
+    return f"{stamp}-{digest.hexdigest()[:10]}"
+
+
+def _updated_before(fetched: list[RawOrder], since: dt.date) -> int:
+    """How many orders were last updated before ``since``: the shop ignored the filter."""
+    cutoff = since.isoformat()
+    stamps = (str(_json_object(order.payload).get("updated") or "")[:10] for order in fetched)
+    return sum(1 for stamp in stamps if stamp and stamp < cutoff)
+
+
+def _step_error(event: DagsterEvent) -> str:
+    """The first line of the failed step's own exception, past Dagster's wrapper around it."""
+    error = event.step_failure_data.error if event.step_failure_data else None
+    while error is not None and error.cls_name.startswith("Dagster") and error.cause:
+        error = error.cause
+    lines = error.message.strip().splitlines() if error is not None else []
+    return lines[0] if lines else event.message or "failed"

@@ -9,6 +9,7 @@ pass, and the failures are mapped back to orders as plain words (``reasons``).
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -85,7 +86,7 @@ def validate_orders(
     orders = _read_orders(payloads, zone, cancelled_statuses)
     items = _read_items(payloads, orders["order_id"])
 
-    schema = _rules_for_fresh_tables(order_schema(_latest_order_date(now, zone)))
+    schema = _order_rules(_latest_order_date(now, zone))
     reasons = list(payloads.reasons)
     order_failures = _failures(orders, schema)
     if order_failures is not None:
@@ -164,6 +165,13 @@ def _rules_for_fresh_tables(schema: pa.DataFrameSchema) -> pa.DataFrameSchema:
 
 
 _ITEM_RULES = _rules_for_fresh_tables(ItemLine.to_schema())
+
+
+@lru_cache(maxsize=8)
+def _order_rules(latest_order_date: str) -> pa.DataFrameSchema:
+    """The order rules for a run's clock; building them deep-copies the schema, so runs that
+    share a clock (to the second) share them."""
+    return _rules_for_fresh_tables(order_schema(latest_order_date))
 
 
 def _failures(table: dict[str, np.ndarray], schema: pa.DataFrameSchema) -> pd.DataFrame | None:

@@ -96,8 +96,10 @@ def test_one_poison_order_does_not_block_the_batch(store, poison, error_class):
 
 def test_poison_orders_spread_through_a_batch_are_each_set_apart(store):
     orders = make_orders(1200)
-    poisoned = [3, 4, 250, 499, 500, 777, 1199]
-    for position, (poison, _) in zip(poisoned, [*POISONS.values(), *POISONS.values()]):
+    poisons = [poison for poison, _ in POISONS.values()]
+    poisoned = {3: poisons[0], 4: poisons[1], 250: poisons[2], 499: poisons[3], 500: poisons[4]}
+    poisoned |= {777: poisons[5], 1199: poisons[0]}
+    for position, poison in poisoned.items():
         poison(orders[position])
 
     outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
@@ -192,3 +194,15 @@ def test_errors_log_goes_where_configured(tmp_path):
 
     assert log.read_text(encoding="utf-8").count("\n") == 1
     assert not (tmp_path / "sync_errors_history.log").exists()
+
+
+def test_a_malformed_order_whose_reason_holds_a_lone_surrogate_is_still_kept(store):
+    orders = [make_malformed(0, "billing.city: '\udcc8' is not text"), *make_orders(3, start=1)]
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.statuses["100000"] is OrderStatus.MALFORMED
+    reason = store.get_order("100000")["error_message"]
+    assert reason.startswith("billing.city: '\\udcc8' is not text; UnicodeEncodeError: ")
+    assert store.errors_log_path.read_text(encoding="utf-8").count("\n") == 1

@@ -29,3 +29,9 @@ def from_sqlite(value: str | bytes | None) -> str | None:
 def is_storable_text(text: object) -> TypeGuard[str]:
     """True for a ``str`` that SQLite can hold as TEXT (no lone surrogates)."""
     return isinstance(text, str) and to_sqlite(text) is text
+
+
+def storable_text(text: str) -> str:
+    """``text`` with each lone surrogate written as its ``\\udXXX`` escape: for messages, where
+    readable beats exact."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gomag_assets.constants import OrderStatus, Verdict
-from gomag_assets.resources.lossless_text import is_storable_text
+from gomag_assets.resources.lossless_text import is_storable_text, storable_text
 
 NOTHING_TO_IMPORT = "nothing to import: only service lines"
 
@@ -59,12 +59,14 @@ def mark_malformed(order: Mapping[str, Any], reason: str) -> dict[str, Any]:
     """A MALFORMED copy of ``order`` that the store can always write; ``order`` is not touched.
 
     Items are dropped, and header values SQLite cannot hold exactly (objects, huge integers,
-    lone surrogates) become ``None``. A validation reason already on the order is kept in front.
+    lone surrogates) become ``None``. A validation reason already on the order is kept in front;
+    a lone surrogate in a reason is written as its ``\\udXXX`` escape.
     """
     earlier = order.get("error_message") if order.get("verdict") == Verdict.MALFORMED else None
     marked = {key: value if _is_storable(value) else None for key, value in order.items()}
     marked["verdict"] = Verdict.MALFORMED.value
-    marked["error_message"] = "; ".join(part for part in (earlier, reason) if part)
+    reasons = (str(part) for part in (earlier, reason) if part)
+    marked["error_message"] = storable_text("; ".join(reasons))
     marked["items"] = []
     return marked
 

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +21,8 @@ import pandas as pd
 from gomag_assets.constants import OrderStatus, Verdict
 from gomag_assets.resources import store_schema, validation_frames
 from gomag_assets.resources.errors_log import append_records
-from gomag_assets.resources.lossless_text import from_sqlite, is_storable_text, to_sqlite
-from gomag_assets.resources.tiered_insert import TieredBatch
+from gomag_assets.resources.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.resources.tiered_insert import TieredBatch, require_unique_order_ids
 
 ERRORS_LOG_NAME = "sync_errors_history.log"
 
@@ -62,11 +62,10 @@ class OrderStore(dg.ConfigurableResource):
 
     @property
     def errors_log_path(self) -> Path:
-        return (
-            Path(self.errors_log)
-            if self.errors_log
-            else Path(self.db_path).with_name(ERRORS_LOG_NAME)
-        )
+        """The file MALFORMED orders are appended to."""
+        if self.errors_log:
+            return Path(self.errors_log)
+        return Path(self.db_path).with_name(ERRORS_LOG_NAME)
 
     # Raw landings
 
@@ -102,6 +101,7 @@ class OrderStore(dg.ConfigurableResource):
         return [(order_id, from_sqlite(payload)) for order_id, payload in rows]
 
     def count_raw_orders(self, partition_date: str) -> int:
+        """How many orders the partition's landing holds: what later stages must account for."""
         with self._connection() as conn:
             return _count_raw(conn, partition_date)
 
@@ -157,7 +157,7 @@ class OrderStore(dg.ConfigurableResource):
         that cannot be written becomes MALFORMED without stopping the others; orders the
         database lost twice end ERROR and are retried by the next run.
         """
-        _require_unique_order_ids(orders)
+        require_unique_order_ids(orders)
         batch = TieredBatch(
             self._open_connection,
             run_id=run_id,
@@ -186,7 +186,7 @@ class OrderStore(dg.ConfigurableResource):
             return _counts(rows)
 
     def run_orders(self, run_id: str, partition_date: str | None = None) -> list[dict[str, Any]]:
-        """What a run decided for each order, in decision order."""
+        """What a run decided for each order (by decision time, then order id)."""
         with self._connection() as conn:
             return _dicts(conn.execute(_RUN_ORDERS, (run_id, partition_date, partition_date)))
 
@@ -230,18 +230,6 @@ class OrderStore(dg.ConfigurableResource):
             yield conn
 
 
-def _require_unique_order_ids(orders: Sequence[Mapping[str, Any]]) -> None:
-    """Order ids key every table and the outcome; a batch that breaks that is a caller's bug."""
-    seen: set[str] = set()
-    for order in orders:
-        order_id = order.get("order_id")
-        if not is_storable_text(order_id) or not order_id:
-            raise ValueError(f"order_id must be a non-empty UTF-8 string, got {order_id!r}")
-        if order_id in seen:
-            raise ValueError(f"order_id {order_id!r} appears twice in one batch")
-        seen.add(order_id)
-
-
 def _count_raw(conn: sqlite3.Connection, partition_date: str) -> int:
     return conn.execute(_COUNT_RAW_ORDERS, (partition_date,)).fetchone()[0]
 
@@ -250,7 +238,7 @@ def _all_statuses() -> dict[str, int]:
     return {status.value: 0 for status in OrderStatus}
 
 
-def _counts(rows: Iterator[tuple[str, int]]) -> dict[str, int]:
+def _counts(rows: Iterable[tuple[str, int]]) -> dict[str, int]:
     return _all_statuses() | dict(rows)
 
 
@@ -291,7 +279,7 @@ _ORDER_STATUS_COUNTS = """
 """
 _RUN_ORDERS = """
     SELECT r.order_id, o.order_number, r.partition_date, r.status, r.error_message, r.decided_at
-    FROM sync_run_orders AS r JOIN orders AS o USING (order_id)
+    FROM sync_run_orders AS r LEFT JOIN orders AS o USING (order_id)
     WHERE r.run_id = ? AND (? IS NULL OR r.partition_date = ?)
     ORDER BY r.decided_at, r.order_id
 """

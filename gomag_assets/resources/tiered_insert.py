@@ -5,9 +5,10 @@ Each chunk is one ``BEGIN IMMEDIATE`` transaction. Inside it, a group of orders 
 group is rolled back to its savepoint and retried in parts, each under its own savepoint, down to
 the one order that fails, which is kept as MALFORMED. The parts are the orders before the failing
 one, that order alone, and the orders after it; halves when the failing order cannot be told.
-A failing connection (disk, lock, I/O) is not a row's fault: the
-reconnect guard commits what survived, opens a fresh connection and retries the lost orders once,
-one by one; an order that fails again ends ERROR and is retried by the next run.
+
+A failing connection (disk, lock, I/O) is not a row's fault: the reconnect guard commits what
+survived, opens a fresh connection and retries the lost orders once, one by one; an order that
+fails again ends ERROR and is retried by the next run.
 """
 
 import sqlite3
@@ -18,6 +19,7 @@ from typing import Any
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.errors_log import MalformedRecord
+from gomag_assets.resources.lossless_text import is_storable_text
 from gomag_assets.resources.order_decisions import Decision, crash_reason, mark_malformed
 from gomag_assets.resources.order_rows import (
     PER_ROW_ERRORS,
@@ -41,6 +43,18 @@ class ConnectionLost(Exception):
 
 
 _INFRASTRUCTURE_ERRORS = (sqlite3.Error, ConnectionLost)
+
+
+def require_unique_order_ids(orders: Sequence[Mapping[str, Any]]) -> None:
+    """Order ids key every table and the outcome; a batch that breaks that is a caller's bug."""
+    seen: set[str] = set()
+    for order in orders:
+        order_id = order.get("order_id")
+        if not is_storable_text(order_id) or not order_id:
+            raise ValueError(f"order_id must be a non-empty UTF-8 string, got {order_id!r}")
+        if order_id in seen:
+            raise ValueError(f"order_id {order_id!r} appears twice in one batch")
+        seen.add(order_id)
 
 
 class TieredBatch:

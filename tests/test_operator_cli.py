@@ -1,0 +1,106 @@
+"""``gomag-orders``: the operator's commands, run against a real order store file."""
+
+import subprocess
+import sys
+
+import pytest
+from store_fixtures import PARTITION, make_malformed, make_order, make_orders
+
+from gomag_assets.constants import OrderStatus
+from gomag_assets.operator_cli import DEFAULT_REASON, main
+from gomag_assets.resources.order_store import OrderStore
+
+
+@pytest.fixture
+def store(tmp_path) -> OrderStore:
+    """A store where run-1 imported three orders and found one MALFORMED; run-2 saw them again."""
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+    orders = [*make_orders(3), make_malformed(3, "date: missing")]
+    store.begin_sync_run("run-1", PARTITION, PARTITION)
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+    store.finish_sync_run("run-1", "SUCCESS")
+    store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+    return store
+
+
+def test_mark_deleted_sets_deleted_in_roa_and_the_next_sync_keeps_it(store, capsys):
+    code = main(["--db", store.db_path, "mark-deleted", "100001", "--reason", "stornată în ROA"])
+
+    assert code == 0
+    assert "100001" in capsys.readouterr().out
+    order = store.get_order("100001")
+    assert (order["status"], order["error_message"]) == ("DELETED_IN_ROA", "stornată în ROA")
+    again = store.save_orders_batch(
+        [make_order(1, version=2)], run_id="run-3", partition_date=PARTITION
+    )
+    assert again.statuses["100001"] is OrderStatus.DELETED_IN_ROA
+
+
+def test_mark_deleted_without_a_reason_says_an_operator_did_it(store):
+    assert main(["--db", store.db_path, "mark-deleted", "100002"]) == 0
+
+    assert store.get_order("100002")["error_message"] == DEFAULT_REASON
+
+
+def test_an_unknown_order_id_exits_1_with_one_line(store, capsys):
+    code = main(["--db", store.db_path, "mark-deleted", "999"])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err == "gomag-orders: unknown order id '999'\n"
+    assert main(["--db", store.db_path, "history", "999"]) == 1
+
+
+def test_history_prints_the_order_and_its_status_in_every_run(store, capsys):
+    assert main(["--db", store.db_path, "history", "100003"]) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("order 100003 (GM-100003)")
+    assert out[1].startswith("now MALFORMED: date: missing")
+    assert out[2].split() == ["run", "window", "partition", "status", "decided", "at", "reason"]
+    assert out[3].split()[:4] == ["run-1", f"{PARTITION}..{PARTITION}", PARTITION, "MALFORMED"]
+    assert out[4].split()[:3] == ["run-2", PARTITION, "MALFORMED"]
+    assert len(out) == 5
+
+
+def test_summary_counts_orders_per_status(store, capsys):
+    store.mark_deleted_in_roa("100000", "șters")
+
+    assert main(["--db", store.db_path, "summary"]) == 0
+
+    rows = dict(line.split() for line in capsys.readouterr().out.splitlines()[1:])
+    assert rows["IMPORTED"] == "2"
+    assert rows["DELETED_IN_ROA"] == "1"
+    assert rows["MALFORMED"] == "1"
+    assert rows["total"] == "4"
+
+
+def test_db_defaults_to_gomag_db_path(store, capsys, monkeypatch):
+    monkeypatch.setenv("GOMAG_DB_PATH", store.db_path)
+
+    assert main(["summary"]) == 0
+
+    assert "total" in capsys.readouterr().out
+
+
+def test_a_missing_store_file_is_a_one_line_error(tmp_path, capsys):
+    missing = tmp_path / "nowhere.sqlite"
+
+    assert main(["--db", str(missing), "summary"]) == 1
+
+    assert capsys.readouterr().err == (
+        f"gomag-orders: no order store at {missing} (set --db or GOMAG_DB_PATH)\n"
+    )
+    assert not missing.exists()
+
+
+def test_the_module_runs_as_a_command(store):
+    done = subprocess.run(
+        [sys.executable, "-m", "gomag_assets.operator_cli", "--db", store.db_path, "history", "7"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == "gomag-orders: unknown order id '7'"

@@ -1,0 +1,339 @@
+"""What the order store keeps and gives back: raw landings, validation verdicts, and the status
+of every order across runs (tier 2 of ``save_orders_batch``)."""
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from store_fixtures import (
+    PARTITION,
+    assert_every_order_accounted,
+    make_item,
+    make_malformed,
+    make_order,
+    make_orders,
+    row_count,
+    stored_items,
+)
+
+from gomag_assets.constants import OrderStatus
+from gomag_assets.resources.order_decisions import NOTHING_TO_IMPORT
+from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.validation_frames import ITEM_COLUMNS, ORDER_COLUMNS
+
+FETCHED_AT = "2026-10-01T15:00:00+00:00"
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=300)
+"""Any Python text, lone surrogates and NUL included."""
+
+
+@dataclass(frozen=True)
+class RawOrder:
+    order_id: str
+    payload: str
+
+
+@pytest.fixture
+def store(tmp_path) -> OrderStore:
+    return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+
+
+# Raw landings
+
+
+def test_raw_landing_round_trips_payload_text_exactly(store):
+    payloads = [
+        '{"id": "1", "billing": {"firstname": "Ștefan", "city": "Iași"}}',
+        '{"id": "2", "note": "livrare rapidă 🚚📦"}',
+        '{"id": "3", "name": "nul\x00inside"}',
+        '{"id": "4", "name": "lone \ud800 surrogate"}',
+        '{"id": "5", "name": "' + "Ă" * 5000 + '"}',
+        '{"id": "6", "name": "quotes \\" and \' and „ghilimele"}',
+    ]
+    landed = [RawOrder(str(n + 1), payload) for n, payload in enumerate(payloads)]
+
+    assert store.replace_raw_orders(PARTITION, "run-1", landed, FETCHED_AT) == 6
+
+    assert store.read_raw_orders(PARTITION) == [(o.order_id, o.payload) for o in landed]
+    assert store.count_raw_orders(PARTITION) == 6
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(payload=ANY_TEXT)
+def test_any_payload_text_comes_back_identical(store, payload):
+    store.replace_raw_orders(PARTITION, "run-1", [RawOrder("1", payload)], FETCHED_AT)
+
+    assert store.read_raw_orders(PARTITION) == [("1", payload)]
+
+
+def test_replacing_a_landing_removes_the_partitions_old_rows(store):
+    store.replace_raw_orders(
+        PARTITION, "run-1", [RawOrder("1", "{}"), RawOrder("2", "{}")], FETCHED_AT
+    )
+    store.replace_raw_orders("2026-10-02", "run-1", [RawOrder("9", "{}")], FETCHED_AT)
+
+    store.replace_raw_orders(PARTITION, "run-2", [RawOrder("3", '{"id": "3"}')], FETCHED_AT)
+
+    assert store.read_raw_orders(PARTITION) == [("3", '{"id": "3"}')]
+    assert store.read_raw_orders("2026-10-02") == [("9", "{}")]
+
+
+def test_raw_orders_come_back_in_landing_order(store):
+    landed = [RawOrder(order_id, "{}") for order_id in ("30", "4", "100", "2")]
+
+    store.replace_raw_orders(PARTITION, "run-1", landed, FETCHED_AT)
+
+    assert [order_id for order_id, _ in store.read_raw_orders(PARTITION)] == ["30", "4", "100", "2"]
+
+
+# Validation verdicts
+
+
+def _frames(orders: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The §4 frames validation would produce for these §5 dicts."""
+    order_rows = [{column: order[column] for column in ORDER_COLUMNS} for order in orders]
+    item_rows = [
+        {"order_id": order["order_id"], **item} for order in orders for item in order["items"]
+    ]
+    return (
+        pd.DataFrame(order_rows, columns=list(ORDER_COLUMNS)),
+        pd.DataFrame(item_rows, columns=list(ITEM_COLUMNS)),
+    )
+
+
+def test_validation_frames_round_trip_into_order_dicts(store):
+    service = make_item(2, sku=None, name="Ambalare cadou", is_service=True, price="5.00")
+    orders = [
+        make_order(0, items=[make_item(1), make_item(0, name='Cană „Iași" 🧡 ' + "ș" * 5000)]),
+        make_malformed(1, "date: missing; items[2].quantity: 'abc' is not a number"),
+        make_order(2, is_cancelled=True, gomag_status="Anulata"),
+        make_order(3, nothing_to_import=True, items=[service]),
+        make_order(4, items=[make_item(0, name="lone \udc80 surrogate")]),
+    ]
+
+    store.replace_validation(PARTITION, "run-1", *_frames(orders))
+
+    expected = copy.deepcopy(orders)
+    expected[0]["items"].sort(key=lambda item: item["line_no"])
+    assert store.read_validated_orders(PARTITION) == expected
+
+
+def test_replacing_validation_replaces_the_partitions_verdicts(store):
+    store.replace_validation(PARTITION, "run-1", *_frames(make_orders(5)))
+    store.replace_validation("2026-10-02", "run-1", *_frames(make_orders(2, start=10)))
+
+    store.replace_validation(PARTITION, "run-2", *_frames([make_order(7)]))
+
+    assert [o["order_id"] for o in store.read_validated_orders(PARTITION)] == ["100007"]
+    assert len(store.read_validated_orders("2026-10-02")) == 2
+    assert row_count(store.db_path, "validated_items", "partition_date = ?", PARTITION) == 3
+
+
+def test_malformed_orders_lists_what_validation_said(store):
+    orders = [make_order(0), make_malformed(1, "date: missing"), make_malformed(2, "no id")]
+    store.replace_validation(PARTITION, "run-1", *_frames(orders))
+
+    assert store.malformed_orders(PARTITION) == [
+        {"order_id": "100001", "order_number": "GM-100001", "error_message": "date: missing"},
+        {"order_id": "100002", "order_number": "GM-100002", "error_message": "no id"},
+    ]
+
+
+def test_validated_orders_can_be_saved_as_read(store):
+    orders = [*make_orders(3), make_malformed(3)]
+    store.replace_validation(PARTITION, "run-1", *_frames(orders))
+
+    outcome = store.save_orders_batch(
+        store.read_validated_orders(PARTITION), run_id="run-1", partition_date=PARTITION
+    )
+
+    assert outcome.counts[OrderStatus.IMPORTED] == 3
+    assert outcome.counts[OrderStatus.MALFORMED] == 1
+
+
+# Orders across runs
+
+
+def test_first_run_imports_every_valid_order_with_its_items_verbatim(store):
+    name = 'Pantofi „Oltenia" 42 — piele întoarsă 👞 ' + "ț" * 5000
+    orders = [*make_orders(9), make_order(9, items=[make_item(0, name=name, price="0.10")])]
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.counts[OrderStatus.IMPORTED] == 10
+    assert row_count(store.db_path, "order_items") == 28
+    assert stored_items(store.db_path, "100009") == [(0, "TRC-001", name, "1", "0.10", "21", 0)]
+    assert store.get_order("100009")["total"] == orders[9]["total"]
+
+
+def test_identical_rerun_writes_nothing_and_reports_already_imported(store):
+    orders = make_orders(600)
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+    items_before = row_count(store.db_path, "order_items")
+
+    outcome = store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 600
+    assert row_count(store.db_path, "orders") == 600
+    assert row_count(store.db_path, "order_items") == items_before == 1800
+    assert row_count(store.db_path, "orders", "last_run_id = 'run-1'") == 600
+    assert store.status_counts(run_id="run-2")[OrderStatus.ALREADY_IMPORTED] == 600
+
+
+def test_a_changed_payload_replaces_the_items_and_is_imported_again(store):
+    store.save_orders_batch(make_orders(5), run_id="run-1", partition_date=PARTITION)
+    edited = make_order(2, version=2, items=[make_item(0, quantity="5")])
+
+    outcome = store.save_orders_batch(
+        [*make_orders(2), edited, *make_orders(2, start=3)],
+        run_id="run-2",
+        partition_date=PARTITION,
+    )
+
+    assert outcome.statuses["100002"] is OrderStatus.IMPORTED
+    assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 4
+    assert stored_items(store.db_path, "100002") == [
+        (0, "TRC-001", "Tricou bărbați, mărimea L", "5", "19.90", "21", 0)
+    ]
+    assert store.get_order("100002")["payload_sha256"] == edited["payload_sha256"]
+
+
+def test_a_cancelled_order_is_stored_cancelled_and_stays_so_unchanged(store):
+    cancelled = make_order(0, version=2, is_cancelled=True, gomag_status="Anulata")
+    store.save_orders_batch([make_order(0)], run_id="run-1", partition_date=PARTITION)
+
+    first = store.save_orders_batch([cancelled], run_id="run-2", partition_date=PARTITION)
+    again = store.save_orders_batch([cancelled], run_id="run-3", partition_date=PARTITION)
+
+    assert first.statuses["100000"] is OrderStatus.CANCELLED
+    assert again.statuses["100000"] is OrderStatus.CANCELLED
+    assert store.get_order("100000")["status"] == OrderStatus.CANCELLED
+    assert store.get_order("100000")["last_run_id"] == "run-2"
+
+
+def test_an_order_with_only_service_lines_is_skipped_with_a_reason(store):
+    service = make_item(0, sku=None, name="Taxa transport", is_service=True)
+    order = make_order(0, nothing_to_import=True, items=[service])
+
+    outcome = store.save_orders_batch([order], run_id="run-1", partition_date=PARTITION)
+    again = store.save_orders_batch([order], run_id="run-2", partition_date=PARTITION)
+
+    assert outcome.statuses["100000"] is again.statuses["100000"] is OrderStatus.SKIPPED
+    assert store.get_order("100000")["error_message"] == NOTHING_TO_IMPORT
+    assert store.run_orders("run-2")[0]["error_message"] == NOTHING_TO_IMPORT
+
+
+def test_an_order_deleted_in_roa_is_never_resurrected(store):
+    store.save_orders_batch(make_orders(3), run_id="run-1", partition_date=PARTITION)
+    store.mark_deleted_in_roa("100001", "anulată manual în ROA")
+
+    edited = [make_order(0), make_order(1, version=2), make_order(2)]
+    changed = store.save_orders_batch(edited, run_id="run-2", partition_date=PARTITION)
+    broken = store.save_orders_batch([make_malformed(1)], run_id="run-3", partition_date=PARTITION)
+
+    assert changed.statuses["100001"] is OrderStatus.DELETED_IN_ROA
+    assert broken.statuses["100001"] is OrderStatus.DELETED_IN_ROA
+    stored = store.get_order("100001")
+    assert (stored["status"], stored["error_message"]) == (
+        "DELETED_IN_ROA",
+        "anulată manual în ROA",
+    )
+    assert stored["payload_sha256"] == make_order(1)["payload_sha256"]
+    assert len(stored["items"]) == 3
+    assert store.errors_log_path.exists() is False
+
+
+def test_a_malformed_order_fixed_later_is_imported(store):
+    first = store.save_orders_batch([make_malformed(0)], run_id="run-1", partition_date=PARTITION)
+
+    fixed = store.save_orders_batch([make_order(0)], run_id="run-2", partition_date=PARTITION)
+
+    assert first.statuses["100000"] is OrderStatus.MALFORMED
+    assert fixed.statuses["100000"] is OrderStatus.IMPORTED
+    stored = store.get_order("100000")
+    assert (stored["status"], stored["error_message"], len(stored["items"])) == (
+        "IMPORTED",
+        None,
+        3,
+    )
+    assert stored["first_run_id"] == "run-1"
+
+
+def test_a_batch_repeating_an_order_id_is_refused_before_anything_is_written(store):
+    with pytest.raises(ValueError, match="appears twice"):
+        store.save_orders_batch(
+            [make_order(0), make_order(1), make_order(0)], run_id="run-1", partition_date=PARTITION
+        )
+
+    assert sum(store.status_counts().values()) == 0
+
+
+# Runs and history
+
+
+def test_a_sync_run_records_its_window_and_counts_per_status(store):
+    store.begin_sync_run("run-1", PARTITION, "2026-10-02")
+    store.save_orders_batch(
+        [*make_orders(4), make_malformed(4)], run_id="run-1", partition_date=PARTITION
+    )
+    store.save_orders_batch(make_orders(2, start=10), run_id="run-1", partition_date="2026-10-02")
+
+    counts = store.finish_sync_run("run-1", "SUCCESS")
+
+    assert counts[OrderStatus.IMPORTED] == 6
+    assert counts[OrderStatus.MALFORMED] == 1
+    assert sum(counts.values()) == 7
+    assert store.status_counts(run_id="run-1", partition_date="2026-10-02")["IMPORTED"] == 2
+    assert [o["order_id"] for o in store.run_orders("run-1", "2026-10-02")] == ["100010", "100011"]
+    last = store.last_successful_import("2026-10-02")
+    assert last is not None and dt.datetime.now(dt.UTC) - last < dt.timedelta(minutes=1)
+    assert store.last_successful_import("2026-10-03") is None
+
+
+def test_finishing_a_run_that_never_began_is_an_error(store):
+    with pytest.raises(LookupError, match="run-x"):
+        store.finish_sync_run("run-x", "SUCCESS")
+
+
+def test_order_history_lists_the_order_in_every_run(store):
+    store.begin_sync_run("run-1", PARTITION, PARTITION)
+    store.save_orders_batch([make_malformed(0)], run_id="run-1", partition_date=PARTITION)
+    store.begin_sync_run("run-2", PARTITION, PARTITION)
+    store.save_orders_batch([make_order(0)], run_id="run-2", partition_date=PARTITION)
+    store.save_orders_batch([make_order(0)], run_id="run-3", partition_date=PARTITION)
+
+    history = store.order_history("100000")
+
+    assert [(h["run_id"], h["status"]) for h in history] == [
+        ("run-1", "MALFORMED"),
+        ("run-2", "IMPORTED"),
+        ("run-3", "ALREADY_IMPORTED"),
+    ]
+    assert history[0]["window_start"] == PARTITION
+    assert history[2]["window_start"] is None
+
+
+def test_status_counts_without_a_run_count_orders_as_they_stand(store):
+    store.save_orders_batch(make_orders(3), run_id="run-1", partition_date=PARTITION)
+    store.save_orders_batch([make_malformed(5)], run_id="run-1", partition_date="2026-10-02")
+    store.mark_deleted_in_roa("100000", "șters")
+
+    assert store.status_counts() == store.status_counts() | {
+        "IMPORTED": 2,
+        "DELETED_IN_ROA": 1,
+        "MALFORMED": 1,
+    }
+    assert store.status_counts(partition_date="2026-10-02")["MALFORMED"] == 1
+    assert sum(store.status_counts(partition_date=PARTITION).values()) == 3
+
+
+def test_marking_an_unknown_order_deleted_is_an_error(store):
+    with pytest.raises(LookupError, match="unknown order id '42'"):
+        store.mark_deleted_in_roa("42", "nu există")

@@ -1,0 +1,135 @@
+"""Properties of validate_orders over hostile payloads: it never raises, every landed order comes
+out exactly once, every MALFORMED order says why, and the tables obey their own schemas."""
+
+import json
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from order_payloads import NOW, order, product, service
+
+from gomag_assets.canonical import decimal_text
+from gomag_assets.schemas import ItemLine, Order
+from gomag_assets.validation import ValidationResult, validate_orders
+
+PROPERTY_SETTINGS = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+hostile_text = st.text(
+    st.one_of(st.characters(), st.sampled_from(["\x00", "\ud800", "\udfff", "\u0301", ","])),
+    max_size=30,
+)
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**60), max_value=10**60),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.just(-0.0),
+    hostile_text,
+    st.from_regex(r"-?[0-9]{1,4}([.,][0-9]{1,3})?", fullmatch=True),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(hostile_text, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+ORDER_FIELDS = ["id", "number", "date", "status", "currency", "total", "items"]
+ITEM_FIELDS = ["type", "sku", "name", "quantity", "price", "vat"]
+
+
+@st.composite
+def mutated_orders(draw: st.DrawFn) -> dict:
+    """A valid order with a few fields dropped or replaced by arbitrary JSON values."""
+    items = draw(st.lists(st.sampled_from([product(), service()]), min_size=1, max_size=3))
+    document = order(str(draw(st.integers(0, 5))), items=[dict(line) for line in items])
+    for _ in range(draw(st.integers(0, 3))):
+        items = document.get("items")
+        lines = [line for line in items if isinstance(line, dict)] if type(items) is list else []
+        line = draw(st.sampled_from(lines)) if lines and draw(st.booleans()) else None
+        field = draw(st.sampled_from(ORDER_FIELDS if line is None else ITEM_FIELDS))
+        target = document if line is None else line
+        if draw(st.booleans()):
+            target.pop(field, None)
+        else:
+            target[field] = draw(json_values)
+    return document
+
+
+def payload_texts(documents: st.SearchStrategy) -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda document, ascii_only: json.dumps(document, ensure_ascii=ascii_only),
+        documents,
+        st.booleans(),
+    )
+
+
+landed_orders = st.tuples(
+    st.one_of(st.sampled_from(["1", "2", "NOID-abc", ""]), hostile_text),
+    st.one_of(
+        payload_texts(mutated_orders()),
+        payload_texts(json_values),
+        hostile_text,
+        st.integers(4301, 5000).map(lambda digits: '{"total": ' + "9" * digits + "}"),
+    ),
+)
+
+
+def assert_conserves_and_explains(raw: list[tuple[str, str]]) -> ValidationResult:
+    result = validate_orders(raw, now=NOW)
+    orders, items = result.orders, result.items
+    assert orders["order_id"].tolist() == [order_id for order_id, _ in raw]
+    valid = orders["verdict"] == "VALID"
+    assert valid.sum() + (orders["verdict"] == "MALFORMED").sum() == len(raw)
+    assert orders.loc[valid, "error_message"].isna().all()
+    for message in orders.loc[~valid, "error_message"]:
+        assert isinstance(message, str) and message
+        message.encode("utf-8")
+        assert len(message) < 20 * 300
+    assert set(items["order_id"]) <= set(orders.loc[valid, "order_id"])
+    Order.validate(orders, lazy=True)
+    ItemLine.validate(items, lazy=True)
+    return result
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(landed_orders, max_size=6))
+def test_hostile_payloads_never_raise_and_every_order_is_accounted_for(raw):
+    assert_conserves_and_explains(raw)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(payload_texts(mutated_orders()), min_size=1, max_size=6))
+def test_mutated_orders_keep_one_verdict_each_and_items_only_when_valid(texts):
+    raw = [(str(position), text) for position, text in enumerate(texts)]
+    result = assert_conserves_and_explains(raw)
+    for position, text in enumerate(texts):
+        lines = json.loads(text).get("items")
+        kept = result.items[result.items["order_id"] == str(position)]
+        if result.orders.loc[position, "verdict"] == "VALID":
+            assert len(kept) == len(lines)
+        else:
+            assert kept.empty
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(r"-?[0-9]{1,40}", fullmatch=True),
+    st.one_of(st.none(), st.from_regex(r"[0-9]{1,40}", fullmatch=True)),
+    st.sampled_from([".", ","]),
+)
+def test_decimal_text_is_exact_and_canonical(whole, fraction, separator):
+    sent = whole if fraction is None else f"{whole}{separator}{fraction}"
+    canonical = decimal_text(sent)
+    assert Decimal(canonical) == Decimal(sent.replace(",", "."))
+    assert canonical == decimal_text(canonical)
+    assert canonical != "-0"
+    assert not canonical.endswith(".") and not (("." in canonical) and canonical.endswith("0"))
+    assert (
+        canonical.lstrip("-") == "0"
+        or not canonical.lstrip("-").startswith("0")
+        or (canonical.lstrip("-").startswith("0."))
+    )
