@@ -17,10 +17,8 @@ from datetime import datetime, tzinfo
 import numpy as np
 import pandas as pd
 
-DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-"""Shop-local date text as stored: ``2026-10-01 14:03:22``."""
-
 _PLAIN_DECIMAL = re.compile(r"(-?)([0-9]+)(?:[.,]([0-9]+))?")
+_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 _CANONICAL_DATE_LENGTH = len("2026-10-01 14:03:22")
 _LONGEST_DATE_TEXT = 64
 """Longer text cannot be an ISO 8601 date; it is rejected before any parser sees it."""
@@ -117,7 +115,7 @@ def shop_local_times(values: Sequence[object], zone: tzinfo) -> np.ndarray:
             len(values),
         )
     )
-    parsed = pd.to_datetime(candidates, format=DATE_FORMAT, errors="coerce")
+    parsed = pd.to_datetime(candidates, format=_DATE_FORMAT, errors="coerce")
     canonical = np.where(parsed.notna().to_numpy(), candidates.to_numpy(), None)
     for row in np.flatnonzero(parsed.isna().to_numpy()):
         value = values[row]

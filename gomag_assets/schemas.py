@@ -28,6 +28,7 @@ one without is taken as shop-local. Fractions of a second are dropped.
 
 import re
 import warnings
+from collections.abc import Callable
 from datetime import timedelta
 
 import pandas as pd
@@ -71,7 +72,7 @@ def _is_percentage(number: str) -> bool:
     return not number.startswith("-") and (len(whole) < 3 or number == "100")
 
 
-def _table_rule(*, name: str, description: str):
+def _table_rule(*, name: str, description: str) -> Callable[[Callable], classmethod]:
     """A dataframe check whose function returns a plain bool per row. Pandera would otherwise
     null-mask the whole table for each such check, the costliest step of validation."""
     return pa.dataframe_check(name=name, description=description, ignore_na=False)

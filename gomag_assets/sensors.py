@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dagster import (
     AssetKey,
+    AssetRecordsFilter,
     DagsterEvent,
     DefaultSensorStatus,
     RunFailureSensorContext,
@@ -36,6 +38,10 @@ if TYPE_CHECKING:
 TICK_API_LIMITS = {"max_attempts": 2, "timeout_seconds": 10.0, "backoff_max_seconds": 2.0}
 """Caps on the sensor's own GoMag reads: a failing page costs at most 2 x 10 s + 2 s, so a
 struggling API fails the tick well inside Dagster's 60 s sensor timeout; the next tick retries."""
+MALFORMED_FIRST_LOOKBACK = dt.timedelta(days=1)
+"""How far back the MALFORMED alert reads when it has no cursor yet, so switching it on over a
+long history alerts about recent materializations rather than every day ever imported."""
+VALIDATED_ORDERS = AssetKey("validated_orders")
 
 
 @dataclass
@@ -213,8 +219,12 @@ def build_alert_sensors(
     def malformed_alert(context: SensorEvaluationContext, order_store: OrderStore) -> SensorResult:
         state = json.loads(context.cursor) if context.cursor else {"events": None, "seen": {}}
         seen: dict[str, list[str]] = state["seen"]
+        records_filter = VALIDATED_ORDERS
+        if state["events"] is None:
+            start = time.time() - MALFORMED_FIRST_LOOKBACK.total_seconds()
+            records_filter = AssetRecordsFilter(VALIDATED_ORDERS, after_timestamp=start)
         result = context.instance.fetch_materializations(
-            AssetKey("validated_orders"), limit=100, cursor=state["events"], ascending=True
+            records_filter, limit=100, cursor=state["events"], ascending=True
         )
         alerted = []
         for record in result.records:
@@ -245,7 +255,11 @@ def build_alert_sensors(
                 if alerted
                 else "no day has new MALFORMED orders"
             ),
-            cursor=json.dumps({"events": result.cursor, "seen": seen}, sort_keys=True),
+            # No records: keep the old cursor, as a fresh one would point at the start of time.
+            cursor=json.dumps(
+                {"events": result.cursor if result.records else state["events"], "seen": seen},
+                sort_keys=True,
+            ),
         )
 
     return [run_failure_alert, malformed_alert]

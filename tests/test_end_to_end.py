@@ -93,7 +93,7 @@ TICK_EVALUATION = """
     evaluationResult {
       runRequests { runKey jobName tags { key value } }
       skipReason
-      error { message stack }
+      error { message stack cause { message stack } }
     }
   }
   ... on Error { message }
@@ -259,7 +259,8 @@ def _store_statuses(db_path: Path, day: dt.date) -> dict[str, str]:
 def _run_requests(result: dict[str, Any]) -> list[dict[str, Any]]:
     assert result["__typename"] == "DryRunInstigationTick", result
     evaluation = result["evaluationResult"]
-    assert evaluation["error"] is None, evaluation["error"]
+    error = evaluation["error"]
+    assert error is None, "".join([error["message"], *error["stack"], str(error["cause"])])
     return [
         {**request, "tags": {tag["key"]: tag["value"] for tag in request["tags"]}}
         for request in evaluation["runRequests"] or []

@@ -465,7 +465,7 @@ def test_every_input_order_appears_once_and_items_only_for_valid_orders():
         ("4", "{"),
         *landed(order("5", items=[product(), product(price="x")])),
     ]
-    result = validate(raw)
+    result = validate_orders(iter(raw), now=NOW)
     assert result.orders["order_id"].tolist() == ["1", "2", "3", "4", "5"]
     assert result.orders["verdict"].tolist() == [
         "VALID",
