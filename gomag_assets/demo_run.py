@@ -9,12 +9,15 @@ import argparse
 import datetime as dt
 import os
 import sys
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, ExecuteInProcessResult
 
+from gomag_assets.constants import OrderStatus
 from gomag_assets.demo import DemoShop, DemoShopConfig
-from gomag_assets.settings import GoMagSettingError, load_settings
+from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.settings import GoMagSettingError, Settings, load_settings
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -23,6 +26,30 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--orders-per-day", type=int, default=40)
     parser.add_argument("--db", default="data/demo.sqlite", help="the SQLite order store file")
     return parser.parse_args(argv)
+
+
+def _print_summary(
+    store: OrderStore,
+    result: ExecuteInProcessResult,
+    first: dt.date,
+    last: dt.date,
+    settings: Settings,
+) -> None:
+    """Orders per status for this run, the MALFORMED ones with reasons, and where to look next."""
+    outcome = "SUCCESS" if result.success else "FAILED"
+    print(f"\nGoMag demo: days {first}..{last}, run {result.run_id}: {outcome}")
+    print(f"{'status':<18}orders")
+    for status, count in sorted(store.status_counts(run_id=result.run_id).items()):
+        print(f"{status:<18}{count}")
+    decided = store.run_orders(result.run_id)
+    malformed = [o for o in decided if o["status"] == OrderStatus.MALFORMED]
+    for order in malformed[:5]:
+        print(f"  MALFORMED {order['order_id']}: {order['error_message']}")
+    tools = Path(sys.executable).parent
+    print(f"\norder store:   {Path(store.db_path).resolve()}")
+    print(f"MALFORMED log: {Path(settings.errors_log).resolve()}")
+    print(f"an order's history: {tools / 'gomag-orders'} --db {store.db_path} history ORDER_ID")
+    print("the Dagster UI:     make ui, then open http://127.0.0.1:3000")
 
 
 def run_demo(days: int, orders_per_day: int, db_path: str) -> int:
@@ -48,20 +75,10 @@ def run_demo(days: int, orders_per_day: int, db_path: str) -> int:
                 "dagster/asset_partition_range_start": first.isoformat(),
                 "dagster/asset_partition_range_end": today.isoformat(),
             },
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             raise_on_error=False,
         )
-        store = definitions.resources["order_store"]
-        print(
-            f"\nGoMag demo: days {first}..{today}, run {result.run_id}: "
-            + ("SUCCESS" if result.success else "FAILED")
-        )
-        print(f"{'status':<18}orders")
-        for status, count in sorted(store.status_counts().items()):
-            print(f"{status:<18}{count}")
-        print(f"\norder store: {os.path.abspath(db_path)}")
-        print(f"MALFORMED log: {os.path.abspath(settings.errors_log)}")
-        print(f"inspect an order: gomag-orders --db {db_path} history ORDER_ID")
-        print("open the Dagster UI: make ui   (then http://127.0.0.1:3000)")
+        _print_summary(definitions.resources["order_store"], result, first, today, settings)
         return 0 if result.success else 1
 
 

@@ -12,21 +12,8 @@ from typing import Any
 import pandas as pd
 
 from gomag_assets.resources.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.schemas import ITEM_COLUMNS, ORDER_COLUMNS
 
-ORDER_COLUMNS = (
-    "order_id",
-    "order_number",
-    "order_date",
-    "gomag_status",
-    "currency",
-    "total",
-    "is_cancelled",
-    "nothing_to_import",
-    "payload_sha256",
-    "verdict",
-    "error_message",
-)
-ITEM_COLUMNS = ("order_id", "line_no", "sku", "name", "quantity", "price", "vat", "is_service")
 _FLAGS = {"is_cancelled", "nothing_to_import", "is_service"}
 
 _DELETE_ITEMS = "DELETE FROM validated_items WHERE partition_date = ?"
