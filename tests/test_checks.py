@@ -1,0 +1,76 @@
+"""Asset checks evaluated in real runs: the MALFORMED share at both thresholds, conservation."""
+
+import datetime as dt
+
+from dagster import AssetCheckSeverity, DagsterInstance, materialize
+
+from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.resources.order_store import OrderStore
+
+DAY = dt.date(2026, 10, 6)
+ASSETS = [raw_orders, validated_orders, imported_orders]
+
+
+def _run(shop, api_factory, tmp_path, **config):
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+    result = materialize(
+        ASSETS,
+        partition_key=DAY.isoformat(),
+        resources={"gomag_api": api_factory(shop), "order_store": store},
+        instance=DagsterInstance.ephemeral(),
+        run_config={"ops": {"validated_orders": {"config": config}}} if config else None,
+        raise_on_error=False,
+    )
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    return result, checks, store
+
+
+def test_malformed_share_within_threshold_passes(shop_factory, api_factory, tmp_path):
+    shop = shop_factory(malformed_share=0.0)
+    result, checks, _ = _run(shop, api_factory, tmp_path)
+    assert result.success
+    assert checks["malformed_share"].passed
+    assert checks["malformed_share"].metadata["worst_share"].value == 0.0
+
+
+def test_malformed_share_above_threshold_warns_and_still_imports(
+    shop_factory, api_factory, tmp_path
+):
+    shop = shop_factory(malformed_share=0.3)
+    malformed = shop.malformed_ids(DAY)
+    total = len(shop.orders_for_day(DAY))
+    result, checks, store = _run(shop, api_factory, tmp_path, malformed_warn_share=0.1)
+    check = checks["malformed_share"]
+    assert result.success
+    assert not check.passed and check.severity == AssetCheckSeverity.WARN
+    assert check.metadata["worst_share"].value == len(malformed) / total > 0.1
+    assert sum(store.status_counts(partition_date=DAY.isoformat()).values()) == total
+
+
+def test_a_day_of_only_malformed_orders_fails_and_blocks_the_import(
+    shop_factory, api_factory, tmp_path
+):
+    shop = shop_factory(malformed_share=1.0)
+    total = len(shop.orders_for_day(DAY))
+    assert len(shop.malformed_ids(DAY)) == total > 0
+    result, checks, store = _run(shop, api_factory, tmp_path)
+    check = checks["malformed_share"]
+    assert not check.passed and check.severity == AssetCheckSeverity.ERROR
+    assert DAY.isoformat() in check.metadata["feed_changed_days"].value
+    assert not result.asset_materializations_for_node("imported_orders")
+    assert sum(store.status_counts(partition_date=DAY.isoformat()).values()) == 0
+    assert len(store.malformed_orders(DAY.isoformat())) == total, "kept, not dropped"
+
+
+def test_conservation_check_counts_every_landed_order(demo_shop, gomag_api, tmp_path):
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+    result = materialize(
+        ASSETS,
+        partition_key=DAY.isoformat(),
+        resources={"gomag_api": gomag_api, "order_store": store},
+        instance=DagsterInstance.ephemeral(),
+    )
+    check = {c.check_name: c for c in result.get_asset_check_evaluations()}["conservation"]
+    landed = len(demo_shop.orders_for_day(DAY))
+    assert check.passed
+    assert check.metadata["landed"].value == check.metadata["accounted"].value == landed
