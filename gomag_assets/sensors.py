@@ -163,6 +163,7 @@ def build_late_updates_sensor(
             run_requests=[
                 RunRequest(
                     run_key=f"late-update-{day}-{pending[day]}",
+                    job_name=job.name,
                     partition_key=day,
                     tags={"gomag/late_update_watermark": pending[day]},
                 )

@@ -103,6 +103,7 @@ def harness(tmp_path, shop_factory, api_factory) -> Harness:
 
 
 def _days_and_keys(result) -> list[tuple[str, str]]:
+    assert all(r.job_name == "gomag_orders_job" for r in result.run_requests)
     return [(r.partition_key, r.run_key) for r in result.run_requests]
 
 

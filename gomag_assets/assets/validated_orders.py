@@ -18,7 +18,6 @@ from gomag_assets.metadata import frame_column_schema, markdown_table
 from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.schemas import ORDER_DAGSTER_TYPE
-from gomag_assets.settings import load_settings
 from gomag_assets.validation import validate_orders
 
 ORDER_COLUMN_SCHEMA = ORDER_DAGSTER_TYPE.metadata["schema"].value
@@ -62,7 +61,6 @@ def validated_orders(
     An order that fails any rule is kept as MALFORMED with every failure in plain words; it
     never blocks the rest of its day. Re-materializing a day replaces that day's verdicts.
     """
-    timezone = load_settings().timezone
     days: list[DayCounts] = []
     malformed_rows: list[tuple[str, str, str, str]] = []
     column_schema = ORDER_COLUMN_SCHEMA
@@ -70,7 +68,7 @@ def validated_orders(
         result = validate_orders(
             order_store.read_raw_orders(key),
             cancelled_statuses=config.cancelled_statuses,
-            timezone=timezone,
+            timezone=order_partitions.timezone,
         )
         order_store.replace_validation(key, context.run.run_id, result.orders, result.items)
         column_schema = frame_column_schema(result.orders)
