@@ -1,10 +1,9 @@
-"""Sensors: late GoMag edits re-run their day; failures and new MALFORMED orders alert."""
+"""Late-updates sensor: GoMag orders edited after their day re-run that day."""
 
 import datetime as dt
 import hashlib
 import json
 import re
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,20 +11,14 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dagster import (
-    AssetKey,
-    AssetRecordsFilter,
-    DagsterEvent,
     DefaultSensorStatus,
-    RunFailureSensorContext,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
-    run_failure_sensor,
     sensor,
 )
 
-from gomag_assets.alerts import Alert, deliver
 from gomag_assets.resources.gomag_api import GoMagApi, RawOrder
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
@@ -38,10 +31,6 @@ if TYPE_CHECKING:
 TICK_API_LIMITS = {"max_attempts": 2, "timeout_seconds": 10.0, "backoff_max_seconds": 2.0}
 """Caps on the sensor's own GoMag reads: a failing page costs at most 2 x 10 s + 2 s, so a
 struggling API fails the tick well inside Dagster's 60 s sensor timeout; the next tick retries."""
-MALFORMED_FIRST_LOOKBACK = dt.timedelta(days=1)
-"""How far back the MALFORMED alert reads when it has no cursor yet, so switching it on over a
-long history alerts about recent materializations rather than every day ever imported."""
-VALIDATED_ORDERS = AssetKey("validated_orders")
 
 
 @dataclass
@@ -175,97 +164,6 @@ def build_late_updates_sensor(
     return late_updates
 
 
-def build_alert_sensors(
-    job: "UnresolvedAssetJobDefinition", settings: Settings
-) -> list[SensorDefinition]:
-    """Alert when a run of ``job`` fails and when a day's MALFORMED orders grow."""
-
-    @run_failure_sensor(
-        name="gomag_run_failure_alert",
-        monitored_jobs=[job],
-        default_status=DefaultSensorStatus.RUNNING,
-        description="Writes an alert (log, alerts file, webhook) when an order-sync run fails.",
-    )
-    def run_failure_alert(context: RunFailureSensorContext) -> None:
-        run = context.dagster_run
-        window = run.tags.get("dagster/partition") or "..".join(
-            filter(
-                None,
-                (
-                    run.tags.get("dagster/asset_partition_range_start"),
-                    run.tags.get("dagster/asset_partition_range_end"),
-                ),
-            )
-        )
-        reasons = [
-            f"{event.step_key}: {_step_error(event)}" for event in context.get_step_failure_events()
-        ]
-        alert = Alert(
-            title=f"run {run.run_id} of {run.job_name} failed: {context.failure_event.message}",
-            partition=window or None,
-            reasons=reasons,
-        )
-        deliver(alert, settings.alerts_file, context.log)
-        context.instance.report_engine_event(alert.text(), dagster_run=run)
-
-    @sensor(
-        name="gomag_malformed_alert",
-        minimum_interval_seconds=60,
-        default_status=DefaultSensorStatus.RUNNING,
-        description=(
-            "Alerts when a validated_orders materialization leaves a day with MALFORMED orders "
-            "it did not have before, listing their ids and reasons to escalate to GoMag."
-        ),
-    )
-    def malformed_alert(context: SensorEvaluationContext, order_store: OrderStore) -> SensorResult:
-        state = json.loads(context.cursor) if context.cursor else {"events": None, "seen": {}}
-        seen: dict[str, list[str]] = state["seen"]
-        records_filter = VALIDATED_ORDERS
-        if state["events"] is None:
-            start = time.time() - MALFORMED_FIRST_LOOKBACK.total_seconds()
-            records_filter = AssetRecordsFilter(VALIDATED_ORDERS, after_timestamp=start)
-        result = context.instance.fetch_materializations(
-            records_filter, limit=100, cursor=state["events"], ascending=True
-        )
-        alerted = []
-        for record in result.records:
-            day = record.partition_key
-            if day is None:
-                continue
-            malformed = order_store.malformed_orders(day)
-            known = set(seen.get(day, ()))
-            new = [m for m in malformed if m["order_id"] not in known]
-            if new:
-                alert = Alert(
-                    title=(
-                        f"{len(new)} new MALFORMED orders on {day} ({len(malformed)} in all); "
-                        "escalate to GoMag"
-                    ),
-                    partition=day,
-                    orders=[(m["order_id"], m["error_message"]) for m in new],
-                )
-                deliver(alert, settings.alerts_file, context.log)
-                run = context.instance.get_run_by_id(record.run_id)
-                if run is not None:
-                    context.instance.report_engine_event(alert.text(), dagster_run=run)
-                alerted.append(day)
-            seen[day] = sorted(known | {m["order_id"] for m in malformed})
-        return SensorResult(
-            skip_reason=(
-                f"alerted for {', '.join(alerted)}"
-                if alerted
-                else "no day has new MALFORMED orders"
-            ),
-            # No records: keep the old cursor, as a fresh one would point at the start of time.
-            cursor=json.dumps(
-                {"events": result.cursor if result.records else state["events"], "seen": seen},
-                sort_keys=True,
-            ),
-        )
-
-    return [run_failure_alert, malformed_alert]
-
-
 def _tick_api(gomag_api: GoMagApi) -> GoMagApi:
     """A copy of ``gomag_api`` whose retries and timeouts fit in one sensor tick."""
     fields = {name: getattr(gomag_api, name) for name in type(gomag_api).model_fields}
@@ -316,12 +214,3 @@ def _updated_before(fetched: list[RawOrder], since: dt.date) -> int:
     cutoff = since.isoformat()
     stamps = (str(_json_object(order.payload).get("updated") or "")[:10] for order in fetched)
     return sum(1 for stamp in stamps if stamp and stamp < cutoff)
-
-
-def _step_error(event: DagsterEvent) -> str:
-    """The first line of the failed step's own exception, past Dagster's wrapper around it."""
-    error = event.step_failure_data.error if event.step_failure_data else None
-    while error is not None and error.cls_name.startswith("Dagster") and error.cause:
-        error = error.cause
-    lines = error.message.strip().splitlines() if error is not None else []
-    return lines[0] if lines else event.message or "failed"
