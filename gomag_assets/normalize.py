@@ -181,7 +181,9 @@ def _decode(text: str) -> tuple[dict, None] | tuple[None, str]:
     except json.JSONDecodeError as error:
         return (
             None,
-            f"payload: not valid JSON ({error.msg} at line {error.lineno} column {error.colno})",
+            # Some decoder messages end in " at" already ("Invalid control character at").
+            f"payload: not valid JSON ({error.msg.removesuffix(' at')} "
+            f"at line {error.lineno} column {error.colno})",
         )
     except RecursionError:
         return None, "payload: nested too deeply to read"

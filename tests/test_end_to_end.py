@@ -5,6 +5,7 @@ launches a backfill, lets the daemon run it, reads the order store it wrote, and
 late-updates sensor and the nightly schedule what they would request.
 """
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -14,17 +15,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from dagster import DagsterInstance
 from test_assets import RANGE, _expected_statuses
 
+from gomag_assets.assets.validated_orders import ValidationConfig
 from gomag_assets.constants import OrderStatus
-from gomag_assets.demo import DemoShop
+from gomag_assets.demo import DemoShop, DemoShopConfig
 from gomag_assets.sensors import LateUpdateCursor
 
 pytestmark = pytest.mark.slow
@@ -92,7 +95,7 @@ TICK_EVALUATION = """
   __typename
   ... on DryRunInstigationTick {
     evaluationResult {
-      runRequests { runKey jobName tags { key value } }
+      runRequests { runKey tags { key value } }
       skipReason
       cursor
       error { message stack cause { message stack } }
@@ -121,19 +124,14 @@ def _free_port() -> int:
 
 
 def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """SIGTERM the process group (webserver or daemon plus its code servers and runs), then
-    SIGKILL whatever is left of it after ``timeout``."""
-    try:
+    """SIGTERM the process's group (a webserver or daemon with its code servers and runs),
+    then SIGKILL whatever is left of the group after ``timeout``."""
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=timeout)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
@@ -142,14 +140,39 @@ class Dagster:
     """A webserver and a daemon sharing one temporary ``DAGSTER_HOME``."""
 
     url: str
-    home: Path
     db_path: Path
-    logs: dict[str, Path]
+    env: dict[str, str]
+    logs: Path
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(self, name: str, *command: str) -> None:
+        """Run ``command`` in the repository with the test's environment, in its own process
+        group so that stopping it also stops its code servers and runs."""
+        with (self.logs / f"{name}.log").open("wb") as log:
+            self.processes[name] = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def start_daemon(self) -> None:
+        self.start("daemon", str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            _stop(process)
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(
-            f"--- {name} ---\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-            for name, path in self.logs.items()
+            f"--- {name} ---\n"
+            + "\n".join(
+                (self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-lines:]
+            )
+            for name in self.processes
         )
 
     def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
@@ -172,60 +195,68 @@ class Dagster:
         pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{self.log_tail()}")
 
 
-@pytest.fixture
-def dagster(tmp_path: Path, demo_shop: DemoShop) -> Iterator[Dagster]:
-    """``dagster-webserver`` and ``dagster-daemon`` aimed at ``demo_shop``; stopped afterwards."""
+@dataclass
+class Deployment:
+    """The state the tests inspect: a demo shop, Dagster after the backfill, what to expect."""
+
+    shop: DemoShop
+    dagster: Dagster
+    backfill_id: str
+    backfill: dict[str, Any]
+    expected: dict[dt.date, dict[str, str]]
+    """Day -> order id -> status, derived from the shop as it stood during the backfill."""
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """A demo shop, ``dagster-webserver`` and ``dagster-daemon``, after a backfill of ``RANGE``
+    launched over GraphQL has finished; every process started is stopped afterwards."""
+    tmp_path = tmp_path_factory.mktemp("end_to_end")
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text() + RUN_QUEUE)
+    # Create the instance's SQLite storages up front: a webserver and a daemon starting
+    # together on an empty DAGSTER_HOME race to create the same tables, and one of them dies.
+    DagsterInstance.from_config(str(home)).dispose()
     db_path = tmp_path / "store" / "gomag.sqlite"
     db_path.parent.mkdir()
-    first_day = min(RANGE)
-    lookback = (dt.datetime.now(SHOP_TIMEZONE).date() - first_day).days + 2
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "GOMAG_API_URL": demo_shop.base_url,
-        "GOMAG_API_KEY": demo_shop.api_key,
-        "GOMAG_API_SHOP": demo_shop.config.api_shop,
-        "GOMAG_DB_PATH": str(db_path),
-        "GOMAG_TIMEZONE": "Europe/Bucharest",
-        # The sensor reads back from today; reach the test's fixed days whatever today is.
-        "GOMAG_LATE_UPDATE_DAYS": str(lookback),
-    }
+    lookback = (dt.datetime.now(SHOP_TIMEZONE).date() - RANGE[0]).days + 2
     port = _free_port()
-    commands = {
-        "webserver": [
-            str(BIN / "dagster-webserver"),
-            *("-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)),
-        ],
-        "daemon": [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
-    }
-    logs = {name: tmp_path / f"{name}.log" for name in commands}
-    processes: list[subprocess.Popen] = []
-    try:
-        for name, command in commands.items():
-            with logs[name].open("wb") as log:
-                processes.append(
-                    subprocess.Popen(
-                        command,
-                        cwd=REPO,
-                        env=env,
-                        stdin=subprocess.DEVNULL,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-                )
-        services = Dagster(f"http://127.0.0.1:{port}", home, db_path, logs)
-        services.wait_for("the webserver", lambda: _answers(services.url), STARTUP_TIMEOUT)
-        services.wait_for(
-            "the code location to load", lambda: _location_loaded(services), STARTUP_TIMEOUT
-        )
-        yield services
-    finally:
-        for process in processes:
-            _stop(process)
+    with DemoShop(DemoShopConfig()).serving() as shop:
+        env = {
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "GOMAG_API_URL": shop.base_url,
+            "GOMAG_API_KEY": shop.api_key,
+            "GOMAG_API_SHOP": shop.config.api_shop,
+            "GOMAG_DB_PATH": str(db_path),
+            "GOMAG_TIMEZONE": SHOP_TIMEZONE.key,
+            # The sensor reads back from today; reach the test's fixed days whatever today is.
+            "GOMAG_LATE_UPDATE_DAYS": str(lookback),
+        }
+        dagster = Dagster(f"http://127.0.0.1:{port}", db_path, env, tmp_path)
+        try:
+            dagster.start(
+                "webserver",
+                *(str(BIN / "dagster-webserver"), "-w", "workspace.yaml"),
+                *("-h", "127.0.0.1", "-p", str(port)),
+            )
+            dagster.wait_for("the webserver", lambda: _answers(dagster.url), STARTUP_TIMEOUT)
+            dagster.wait_for(
+                "the code location to load", lambda: _location_loaded(dagster), STARTUP_TIMEOUT
+            )
+            backfill_id = _launch_backfill(dagster, RANGE)
+            # Started after the launch, the daemon's first backfill pass (every 30 s) takes it.
+            dagster.start_daemon()
+            backfill = dagster.wait_for(
+                f"backfill {backfill_id} to finish",
+                lambda: _finished_backfill(dagster, backfill_id),
+                BACKFILL_TIMEOUT,
+            )
+            expected = {day: _expected_statuses(shop, day) for day in RANGE}
+            yield Deployment(shop, dagster, backfill_id, backfill, expected)
+        finally:
+            dagster.stop()
 
 
 def _answers(url: str) -> bool:
@@ -316,6 +347,10 @@ def _check_executions(services: Dagster, run_id: str) -> dict[str, dict[str, Any
     return executions
 
 
+def _run_id(deployment: Deployment) -> str:
+    return deployment.backfill["runs"][0]["runId"]
+
+
 def _malformed_share_passes(shop: DemoShop, days: list[dt.date], warn_share: float) -> bool:
     """What ``validated_orders/malformed_share`` must conclude, derived from the shop."""
     for day in days:
@@ -325,64 +360,70 @@ def _malformed_share_passes(shop: DemoShop, days: list[dt.date], warn_share: flo
     return True
 
 
-def test_backfill_over_graphql_is_one_run_that_imports_every_order(
-    dagster: Dagster, demo_shop: DemoShop
-):
-    backfill_id = _launch_backfill(dagster, RANGE)
-    backfill = dagster.wait_for(
-        f"backfill {backfill_id} to finish",
-        lambda: _finished_backfill(dagster, backfill_id),
-        BACKFILL_TIMEOUT,
-    )
-
+def test_a_three_day_backfill_over_graphql_is_one_successful_run(deployment: Deployment):
+    backfill = deployment.backfill
     assert backfill["status"] == "COMPLETED_SUCCESS", backfill
     assert len(backfill["runs"]) == 1, "a single-run backfill policy makes the range one run"
     run = backfill["runs"][0]
     tags = {tag["key"]: tag["value"] for tag in run["tags"]}
     assert run["status"] == "SUCCESS"
-    assert tags["dagster/backfill"] == backfill_id
+    assert tags["dagster/backfill"] == deployment.backfill_id
     assert tags["dagster/asset_partition_range_start"] == RANGE[0].isoformat()
     assert tags["dagster/asset_partition_range_end"] == RANGE[-1].isoformat()
 
+
+def test_the_backfill_stores_exactly_the_shops_orders_with_their_statuses(
+    deployment: Deployment,
+):
     for day in RANGE:
-        assert _store_statuses(dagster.db_path, day) == _expected_statuses(demo_shop, day), day
-    with sqlite3.connect(dagster.db_path) as conn:
+        assert _store_statuses(deployment.dagster.db_path, day) == deployment.expected[day], day
+    assert any(OrderStatus.MALFORMED in day.values() for day in deployment.expected.values())
+    with sqlite3.connect(deployment.dagster.db_path) as conn:
         sync_runs = conn.execute("SELECT run_id, window_start, window_end, outcome FROM sync_runs")
         assert sync_runs.fetchall() == [
-            (run["runId"], RANGE[0].isoformat(), RANGE[-1].isoformat(), "SUCCESS")
+            (_run_id(deployment), RANGE[0].isoformat(), RANGE[-1].isoformat(), "SUCCESS")
         ]
 
-    checks = _check_executions(dagster, run["runId"])
+
+def test_the_backfill_run_passes_every_asset_check_of_the_job(deployment: Deployment):
+    checks = _check_executions(deployment.dagster, _run_id(deployment))
     assert {"imported_orders/conservation", "validated_orders/malformed_share"} <= set(checks)
-    share_passes = _malformed_share_passes(demo_shop, RANGE, warn_share=0.05)
+    warn_share = ValidationConfig().malformed_warn_share
+    share_passes = _malformed_share_passes(deployment.shop, RANGE, warn_share)
     for name, execution in checks.items():
         expected = share_passes if name == "validated_orders/malformed_share" else True
         assert execution["evaluation"]["success"] is expected, (name, execution)
 
-    # An operator cancels an imported order in the shop after the import.
+
+def test_a_cancellation_in_the_shop_makes_the_late_updates_sensor_request_its_day_once(
+    deployment: Deployment,
+):
     late_day = RANGE[1]
-    expected = _expected_statuses(demo_shop, late_day)
-    order_id = next(i for i, status in expected.items() if status == OrderStatus.IMPORTED)
-    cancelled = demo_shop.cancel_order(order_id)
+    statuses = deployment.expected[late_day]
+    order_id = next(i for i, status in statuses.items() if status == OrderStatus.IMPORTED)
+    cancelled = deployment.shop.cancel_order(order_id)
 
     # A sensor that last ticked on the day of the edit reads what changed since then: only
     # the day of the cancelled order differs from what was landed.
     sensor = {**REPOSITORY, "sensorName": "gomag_late_updates"}
     cursor = LateUpdateCursor(since=cancelled["updated"][:10]).dump()
-    tick = dagster.graphql(SENSOR_DRY_RUN, selector=sensor, cursor=cursor)
+    tick = deployment.dagster.graphql(SENSOR_DRY_RUN, selector=sensor, cursor=cursor)
     requests, cursor = _run_requests(tick["sensorDryRun"])
-    assert [(r["jobName"], r["tags"]["dagster/partition"]) for r in requests] == [
-        (JOB, late_day.isoformat())
-    ]
+    assert [r["tags"]["dagster/partition"] for r in requests] == [late_day.isoformat()]
     assert requests[0]["runKey"].startswith(f"late-update-{late_day.isoformat()}-")
-    # The next tick, resuming from that cursor, does not ask for the same change again.
-    tick = dagster.graphql(SENSOR_DRY_RUN, selector=sensor, cursor=cursor)
+
+    # The next tick, resuming from the cursor that one left, does not ask again.
+    tick = deployment.dagster.graphql(SENSOR_DRY_RUN, selector=sensor, cursor=cursor)
     assert _run_requests(tick["sensorDryRun"])[0] == []
 
-    # The nightly tick after a day's close finalizes that day.
+
+def test_the_nightly_schedule_tick_finalizes_the_day_before(deployment: Deployment):
     schedule = {**REPOSITORY, "scheduleName": "gomag_nightly_finalize"}
     noon = dt.datetime.combine(RANGE[-1], dt.time(12), SHOP_TIMEZONE)
-    tick = dagster.graphql(SCHEDULE_DRY_RUN, selector=schedule, timestamp=noon.timestamp())
+    tick = deployment.dagster.graphql(
+        SCHEDULE_DRY_RUN, selector=schedule, timestamp=noon.timestamp()
+    )
+    # The first tick after noon is 00:30 the next night, which re-imports this day.
     requests, _ = _run_requests(tick["scheduleDryRun"])
     assert [(r["runKey"], r["tags"]["dagster/partition"]) for r in requests] == [
         (f"nightly-{RANGE[-1].isoformat()}", RANGE[-1].isoformat())

@@ -4,8 +4,9 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-MAX_ORDERS_PER_DAY = 600
-"""Order ids reserve 1000 slots per day; this leaves room for orders that arrive later."""
+MAX_ORDERS_PER_DAY = 50_000
+"""Order ids reserve 100,000 slots per day (``orders.ID_SLOTS_PER_DAY``); a busy day is up to
+1.3 times the average, which leaves room for orders that arrive later."""
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,13 @@ ONE_SHOT_FAULTS = (
     "drop",
     "auth_error",
     "error_200",
+    "no_data",
+    "short_page",
 )
 """``slow`` stalls past the client timeout; ``truncated`` cuts the JSON short; ``drop`` closes
-the connection mid-body; ``error_200`` is a GoMag error body other than auth or NO DATA."""
+the connection mid-body; ``error_200`` is a GoMag error body other than auth or NO DATA;
+``no_data`` answers NO DATA for a page that exists; ``short_page`` sends a well-formed page
+with half its orders left out (its ``total`` and ``pages`` unchanged)."""
 
 PASS = "ok"
 """A queue entry that answers one request normally, to aim a fault at a later page."""

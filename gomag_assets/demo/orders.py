@@ -15,7 +15,7 @@ from gomag_assets.demo.config import DemoShopConfig
 from gomag_assets.demo.malformed import malform, malformed_kind_at
 
 ID_EPOCH = datetime.date(2000, 1, 1)
-ID_SLOTS_PER_DAY = 1000
+ID_SLOTS_PER_DAY = 100_000
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 _CENT = Decimal("0.01")
 

@@ -79,6 +79,8 @@ class _OrderReadHandler(BaseHTTPRequestHandler):
             self._send_json(200, AUTH_ERROR)
         elif fault == "error_200":
             self._send_json(200, GENERIC_ERROR)
+        elif fault == "no_data":
+            self._send_json(200, NO_DATA)
         else:
             if fault == "slow" and self.server.stopping.wait(shop.config.slow_seconds):
                 return
@@ -101,12 +103,17 @@ class _OrderReadHandler(BaseHTTPRequestHandler):
         except _BadRequest as exc:
             self._send_json(400, {"error": "400", "message": str(exc)})
             return
-        body = self._encode(_page(shop, start, end, updated, page, limit))
+        document = _page(shop, start, end, updated, page, limit)
+        if fault == "short_page":
+            document = _short_of_orders(document)
+        body = self._encode(document)
         headers = _rate_headers(shop, remaining)
         if fault == "truncated":
             self._send(200, body[: len(body) // 2], "application/json", headers)
         elif fault == "drop":
             self._send(200, body, "application/json", headers, cut_at=len(body) // 2)
+        elif fault == "short_page":
+            self._send(200, body, "application/json", headers)
         else:
             self._send(200, body, "application/json", headers)
             shop.traffic.count_page()
@@ -213,3 +220,15 @@ def _page(
     else:
         orders = dict(chunk)
     return {"total": str(len(listing)), "page": str(page), "pages": str(pages), "orders": orders}
+
+
+def _short_of_orders(document: dict[str, Any]) -> dict[str, Any]:
+    """The page with the second half of its orders left out, its counts as they were."""
+    orders = document.get("orders")
+    if not orders:
+        return document
+    if isinstance(orders, dict):
+        kept: Any = dict(list(orders.items())[: len(orders) // 2])
+    else:
+        kept = orders[: len(orders) // 2]
+    return document | {"orders": kept}

@@ -108,16 +108,17 @@ class GoMagApi(ConfigurableResource):
         query["limit"] = str(self.page_limit)
         seen: dict[str, RawOrder] = {}
         duplicates = retries = 0
-        reported_total = None
+        reported_total = pages_expected = None
         page_number = 0
         while True:
             page_number += 1
             page, attempts = self._read_page(
-                query | {"page": str(page_number)}, page_number, window, log
+                query | {"page": str(page_number)}, page_number, window, log, pages_expected
             )
             retries += attempts - 1
             if page_number == 1:
                 reported_total = page.total
+            pages_expected = page.pages or pages_expected
             for order in page.orders:
                 duplicates += order.order_id in seen
                 seen[order.order_id] = order
@@ -146,12 +147,21 @@ class GoMagApi(ConfigurableResource):
         self.close()
 
     def _read_page(
-        self, query: dict[str, str], page: int, window: str, log: logging.Logger
+        self,
+        query: dict[str, str],
+        page: int,
+        window: str,
+        log: logging.Logger,
+        pages_expected: int | None,
     ) -> tuple["_Page", int]:
-        """One page, retried while the failure is transient; returns it with the attempts used."""
+        """One page, retried while the failure is transient; returns it with the attempts used.
+
+        ``pages_expected`` is the page count GoMag reported on the previous page: a page before
+        it that comes back empty, short or NO DATA is a failed attempt, not the end.
+        """
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return self._attempt(query), attempt
+                return self._attempt(query, page, pages_expected), attempt
             except _Problem as caught:
                 problem = caught
             # Raised outside the except block so no unredacted text rides along as __context__.
@@ -171,7 +181,7 @@ class GoMagApi(ConfigurableResource):
             time.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _attempt(self, query: dict[str, str]) -> "_Page":
+    def _attempt(self, query: dict[str, str], number: int, pages_expected: int | None) -> "_Page":
         self._pace()
         try:
             response = self._http().get(ORDERS_PATH, params=query)
@@ -196,7 +206,13 @@ class GoMagApi(ConfigurableResource):
             envelope = scan_envelope(body)
         except ValueError as exc:
             raise _Problem(_unreadable(body, exc)) from exc
-        return _Page.from_envelope(envelope)
+        except RecursionError as exc:
+            raise _Problem("JSON nested too deeply to read", retryable=False) from exc
+        page = _Page.from_envelope(envelope)
+        gap = page.gap(number, self.page_limit, pages_expected)
+        if gap is not None:
+            raise _Problem(gap)
+        return page
 
     def _http(self) -> httpx.Client:
         if self._client is None:
@@ -261,6 +277,26 @@ class _Page(NamedTuple):
     def is_last(self, number: int, limit: int) -> bool:
         reached_end = self.pages is not None and number >= self.pages
         return self.no_data or reached_end or len(self.orders) < limit
+
+    def gap(self, number: int, limit: int, pages_expected: int | None) -> str | None:
+        """Why this page holds fewer orders than GoMag's own counts promise (its ``total``, else
+        its ``pages`` or the previous page's), or None. Such a page is not where the window
+        ends: it is a failed attempt."""
+        if self.no_data:
+            if pages_expected is not None and number <= pages_expected:
+                return f"NO DATA for page {number} of {pages_expected}"
+            return None
+        pages = self.pages or pages_expected
+        if self.total is not None:
+            expected = min(limit, self.total - (number - 1) * limit)
+        elif pages is not None and number < pages:
+            expected = limit
+        else:
+            return None
+        if len(self.orders) >= expected:
+            return None
+        of_pages = f" of {pages}" if pages else ""
+        return f"{len(self.orders)} orders on page {number}{of_pages}, expected {expected}"
 
     @classmethod
     def from_envelope(cls, envelope: dict[str, Any]) -> "_Page":

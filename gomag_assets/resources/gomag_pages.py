@@ -14,6 +14,7 @@ from json.decoder import scanstring
 from typing import Any, NamedTuple
 
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX
+from gomag_assets.resources.lossless_text import is_storable_text
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class _Member(NamedTuple):
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+_ORDER_DECODER = json.JSONDecoder(parse_int=str)
+"""An order is read only for its id, so its integers stay text: a 5,000-digit number (past
+Python's int-to-text limit) must not cost the whole page."""
 _ValueReader = Callable[[str | None, str, int], tuple[Any, int]]
 
 
@@ -52,13 +56,17 @@ def scan_envelope(body: str) -> dict[str, Any]:
 def _envelope_value(key: str | None, body: str, position: int) -> tuple[Any, int]:
     """``orders`` becomes a list of ``RawOrder``; every other value is parsed as usual."""
     if key == "orders" and body.startswith(("{", "["), position):
-        members, end = _scan_container(body, position, _json_value)
+        members, end = _scan_container(body, position, _order_value)
         return [_raw_order(member, body) for member in members], end
     return _json_value(key, body, position)
 
 
 def _json_value(key: str | None, body: str, position: int) -> tuple[Any, int]:
     return _DECODER.raw_decode(body, position)
+
+
+def _order_value(key: str | None, body: str, position: int) -> tuple[Any, int]:
+    return _ORDER_DECODER.raw_decode(body, position)
 
 
 def _scan_container(
@@ -98,13 +106,16 @@ def _skip_whitespace(body: str, position: int) -> int:
 
 
 def _raw_order(member: _Member, body: str) -> RawOrder:
-    """Keep the order's text; its id is its ``id``, else its key, else a hash of the text."""
+    """Keep the order's text; its id is its ``id``, else its key, else a hash of the text.
+
+    An id or key holding a lone surrogate (JSON may spell ``"\\ud800"``) counts as none: it
+    has no UTF-8 form, so it cannot key the landing.
+    """
     payload = body[member.start : member.end]
     the_id = member.value.get("id") if isinstance(member.value, dict) else None
-    if isinstance(the_id, bool) or not isinstance(the_id, str | int) or not str(the_id).strip():
-        the_id = (
-            member.key
-            or SYNTHETIC_ID_PREFIX
-            + hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        )
-    return RawOrder(str(the_id), payload)
+    usable = not isinstance(the_id, bool) and isinstance(the_id, str | int) and str(the_id).strip()
+    for candidate in (str(the_id) if usable else None, member.key):
+        if candidate and is_storable_text(candidate):
+            return RawOrder(candidate, payload)
+    digest = hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return RawOrder(SYNTHETIC_ID_PREFIX + digest, payload)

@@ -22,6 +22,7 @@ from gomag_assets.constants import OrderStatus, Verdict
 from gomag_assets.resources import store_schema, validation_frames
 from gomag_assets.resources.errors_log import append_records
 from gomag_assets.resources.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.resources.store_schema import StoreUnavailable
 from gomag_assets.resources.tiered_insert import TieredBatch, require_unique_order_ids
 
 ERRORS_LOG_NAME = "sync_errors_history.log"
@@ -155,21 +156,26 @@ class OrderStore(dg.ConfigurableResource):
 
         MALFORMED verdicts are committed (and logged) first, then valid orders in chunks. A row
         that cannot be written becomes MALFORMED without stopping the others; orders the
-        database lost twice end ERROR and are retried by the next run.
+        database lost twice end ERROR and are retried by the next run. ``StoreUnavailable``
+        when the file refuses writes altogether: what was committed stays, no order is
+        half-written, and running the partition again completes it.
         """
         require_unique_order_ids(orders)
-        batch = TieredBatch(
-            self._open_connection,
-            run_id=run_id,
-            partition_date=partition_date,
-            chunk_size=self.chunk_size,
-        )
-        try:
-            batch.write([order for order in orders if order.get("verdict") == Verdict.MALFORMED])
-            batch.write([order for order in orders if order.get("verdict") != Verdict.MALFORMED])
-        finally:
-            batch.close()
-            append_records(str(self.errors_log_path), batch.malformed_records())
+        malformed = [order for order in orders if order.get("verdict") == Verdict.MALFORMED]
+        valid = [order for order in orders if order.get("verdict") != Verdict.MALFORMED]
+        with self._refusals_explained():
+            batch = TieredBatch(
+                self._open_connection,
+                run_id=run_id,
+                partition_date=partition_date,
+                chunk_size=self.chunk_size,
+            )
+            try:
+                batch.write(malformed)
+                batch.write(valid)
+            finally:
+                batch.close()
+                append_records(str(self.errors_log_path), batch.malformed_records())
         statuses = {order["order_id"]: batch.status_of(order["order_id"]) for order in orders}
         counts = _all_statuses() | Counter(status.value for status in statuses.values())
         return BatchOutcome(statuses, counts, batch.reconnects, batch.fallback_orders)
@@ -218,11 +224,24 @@ class OrderStore(dg.ConfigurableResource):
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        conn = self._open_connection()
+        with self._refusals_explained():
+            conn = self._open_connection()
+            try:
+                yield conn
+            finally:
+                conn.close()
+
+    @contextmanager
+    def _refusals_explained(self) -> Iterator[None]:
+        """Raise SQLite's "this file cannot be used" answers as ``StoreUnavailable`` naming it."""
         try:
-            yield conn
-        finally:
-            conn.close()
+            yield
+        except StoreUnavailable:
+            raise
+        except sqlite3.Error as error:
+            if not store_schema.refuses_writes(error):
+                raise
+            raise store_schema.unavailable(self.db_path, self.busy_timeout_ms, error) from error
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

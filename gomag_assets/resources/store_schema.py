@@ -2,16 +2,20 @@
 
 Connections run in autocommit mode (``isolation_level=None``): the store issues ``BEGIN IMMEDIATE``
 and ``COMMIT`` itself, so a write transaction takes the write lock up front instead of failing
-half-way through with ``database is locked``.
+half-way through with ``database is locked``. When SQLite says the file itself cannot be used
+(locked past ``busy_timeout``, read-only, full, damaged), the store raises
+:class:`StoreUnavailable`, which names the file and what to do.
 """
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 SCHEMA_VERSION = 1
+_WAL_RETRY_SECONDS = 0.01
 _SET_SCHEMA_VERSION = "PRAGMA user_version = 1"  # PRAGMA takes no parameters
 
 _TABLES = (
@@ -117,19 +121,89 @@ _TABLES = (
 )
 
 
+class StoreUnavailable(sqlite3.OperationalError):
+    """The store's file cannot be used at all: locked by another writer past ``busy_timeout``,
+    read-only, full, damaged, or not an SQLite database.
+
+    No order is at fault and none is half-written (a transaction commits whole or leaves no
+    trace). The message names the file and what to do; then run the same window again.
+    ``sqlite_errorcode``/``sqlite_errorname`` are SQLite's, as on any ``sqlite3.Error``.
+    """
+
+
+_SAME_DAMAGE = "the file is damaged; restore it from a backup, or move it aside to start anew"
+_REFUSALS = {
+    sqlite3.SQLITE_BUSY: (
+        "another process held its write lock longer than busy_timeout_ms={busy_timeout_ms}; "
+        "run again once it is done"
+    ),
+    sqlite3.SQLITE_READONLY: "the file (or its folder, for -wal and -shm) is read-only",
+    sqlite3.SQLITE_FULL: "the disk is full; free space and run again",
+    sqlite3.SQLITE_CORRUPT: _SAME_DAMAGE,
+    sqlite3.SQLITE_NOTADB: (
+        "it is not an SQLite database; restore it from a backup, or move it aside to start anew"
+    ),
+    sqlite3.SQLITE_CANTOPEN: "the file cannot be opened; check the path and its permissions",
+    sqlite3.SQLITE_PERM: "permission denied; check the file's permissions",
+}
+"""SQLite's answers that are about the file, not about any one order, and what to do."""
+
+
+def refuses_writes(error: BaseException) -> bool:
+    """True when ``error`` (or the SQLite error behind it) says the file refuses any write, so
+    retrying order by order would fail, or wait, the same way for each."""
+    return _primary_code(error) in _REFUSALS
+
+
+def unavailable(db_path: str, busy_timeout_ms: int, error: BaseException) -> StoreUnavailable:
+    """The clear error for ``error``: which file, what SQLite said, and what to do."""
+    cause = _sqlite_error(error)
+    name = getattr(cause, "sqlite_errorname", None)
+    advice = _REFUSALS.get(_primary_code(error), "nothing was half-written; run again")
+    said = f"{cause or error}" + (f" ({name})" if name else "")
+    refused = StoreUnavailable(
+        f"order store {db_path} is unavailable: {said}: "
+        + advice.format(busy_timeout_ms=busy_timeout_ms)
+    )
+    refused.sqlite_errorcode = getattr(cause, "sqlite_errorcode", None)
+    refused.sqlite_errorname = name
+    return refused
+
+
+def _sqlite_error(error: BaseException | None) -> sqlite3.Error | None:
+    while error is not None and not isinstance(error, sqlite3.Error):
+        error = error.__cause__
+    return error
+
+
+def _primary_code(error: BaseException) -> int | None:
+    code = getattr(_sqlite_error(error), "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF  # extended codes carry the primary one
+
+
 def utc_now() -> str:
     """The store's timestamp: ISO 8601 UTC to the millisecond, so rows sort by time as text."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    """Open the store at ``db_path`` (creating the file and its tables on first use)."""
+    """Open the store at ``db_path`` (creating the file and its tables on first use).
+
+    Raises :class:`StoreUnavailable`, naming the file, when SQLite cannot use it.
+    """
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path, timeout=busy_timeout_ms / 1000, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    _ensure_schema(conn)
+    try:
+        conn = sqlite3.connect(db_path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+    except sqlite3.Error as error:
+        raise unavailable(db_path, busy_timeout_ms, error) from error
+    try:
+        _use_wal(conn, busy_timeout_ms)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        _ensure_schema(conn)
+    except sqlite3.Error as error:
+        conn.close()
+        raise unavailable(db_path, busy_timeout_ms, error) from error
     return conn
 
 
@@ -144,6 +218,24 @@ def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connecti
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """Switch to WAL, waiting up to ``busy_timeout_ms`` for other connections like any write.
+
+    While another connection writes a file still in rollback mode (a second process creating
+    the store at the same moment), SQLite answers the switch with SQLITE_BUSY at once, without
+    calling its busy handler, so the wait is done here.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if _primary_code(error) != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
 
 
 def _ensure_schema(conn: sqlite3.Connection) -> None:

@@ -8,7 +8,9 @@ one, that order alone, and the orders after it; halves when the failing order ca
 
 A failing connection (disk, lock, I/O) is not a row's fault: the reconnect guard commits what
 survived, opens a fresh connection and retries the lost orders once, one by one; an order that
-fails again ends ERROR and is retried by the next run.
+fails again ends ERROR and is retried by the next run. A retry that fails because the file itself
+refuses writes (locked past ``busy_timeout``, read-only, full, damaged) ends the batch with that
+error instead: every other order would fail, or wait, the same way.
 """
 
 import sqlite3
@@ -31,7 +33,7 @@ from gomag_assets.resources.order_rows import (
     write_errors,
     write_rows,
 )
-from gomag_assets.resources.store_schema import utc_now
+from gomag_assets.resources.store_schema import refuses_writes, utc_now
 
 _SAVEPOINT = "SAVEPOINT order_group"
 _ROLLBACK_TO = "ROLLBACK TO order_group"
@@ -125,6 +127,8 @@ class TieredBatch:
             try:
                 self._write_transaction([order])
             except _INFRASTRUCTURE_ERRORS as error:
+                if refuses_writes(error):
+                    raise
                 self._safe_reconnect()
                 if order["order_id"] not in self._settled:
                     errors.append(
