@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store import OrderStore, StoreUnavailable
 
 DEFAULT_REASON = "deleted in ROA by an operator"
 _PROG = "gomag-orders"
@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.run(store, args)
     except LookupError as error:
         return _fail(str(error.args[0]))
+    except StoreUnavailable as error:
+        return _fail(str(error))  # names the file already
     except sqlite3.Error as error:
         return _fail(f"cannot use the order store at {args.db}: {error}")
     return 0

@@ -1,0 +1,117 @@
+"""SIGKILL at any point of an import, then a rerun of the same window: nothing lost, nothing twice.
+
+The driver (``crash_driver plan``) numbers the statements of one full run of a 604-order batch,
+picks points spread over the MALFORMED pre-flight, the bulk path, the isolation fallback and the
+reconnect guard (plus three kills inside a large ``executemany`` and one inside the errors-log
+append), and kills one child process at each. Each test here takes one killed store and checks
+it before and after a rerun in this process with a clean ``OrderStore``.
+"""
+
+import signal
+from pathlib import Path
+
+import pytest
+from store_fixtures import PARTITION, row_count
+
+from gomag_assets.constants import OrderStatus
+from gomag_assets.resources.errors_log import MalformedRecord
+from gomag_assets.resources.order_store import OrderStore
+from reliability.crash_driver import (
+    DEATH_NOTE,
+    MALFORMED_REASONS,
+    POINT_IDS,
+    crash_batch,
+    malformed_ids,
+    poison_ids,
+    run_driver,
+)
+from reliability.store_checks import account, assert_file_is_sound, log_records
+
+GUARANTEE = "crash consistency"
+
+
+def store_log(db_path: str) -> Path:
+    return OrderStore(db_path=db_path).errors_log_path
+
+
+@pytest.fixture(scope="module")
+def crash_plan(tmp_path_factory) -> dict:
+    report = run_driver("plan", str(tmp_path_factory.mktemp("crashes")))
+    report["by_id"] = {point["id"]: point for point in report["points"]}
+    return report
+
+
+def test_kill_points_are_spread_over_bulk_fallback_and_reconnect(crash_plan, figures):
+    points = crash_plan["points"]
+    distinct = {(point["statement"], point["mode"]) for point in points}
+    per_path = {
+        path: sum(1 for p in points if p["path"] == path)
+        for path in crash_plan["census"]["per_path"]
+    }
+
+    assert [point["id"] for point in points] == POINT_IDS
+    assert len(distinct) == len(points) >= 20
+    assert per_path["bulk"] >= 5 and per_path["fallback"] >= 5 and per_path["reconnect"] >= 5
+    assert all(point["signal"] == signal.SIGKILL for point in points), points
+    census = crash_plan["census"]["counts"]
+    assert census[OrderStatus.IMPORTED] == 596 and census[OrderStatus.MALFORMED] == 8
+    figures.add(
+        GUARANTEE,
+        statements_per_run=crash_plan["census"]["statements"],
+        processes_killed=len(points),
+        **{f"points_{path}": n for path, n in per_path.items()},
+    )
+
+
+@pytest.mark.parametrize("point_id", POINT_IDS)
+def test_a_run_killed_at_any_point_is_completed_by_a_rerun(crash_plan, point_id, figures):
+    point = crash_plan["by_id"][point_id]
+    db_path = point["db_path"]
+    batch = crash_batch()
+    must_be_malformed = malformed_ids() | poison_ids()
+    assert point["signal"] == signal.SIGKILL, f"{point_id} was not killed: {point}"
+    if point["mode"] == "torn":
+        assert not store_log(db_path).read_bytes().endswith(b"\n"), "the append was not cut"
+    else:
+        died_in = int(Path(db_path).with_name(DEATH_NOTE).read_text())
+        assert died_in == point["statement"], "the kill slipped to a later statement"
+
+    assert_file_is_sound(db_path)
+    after_kill = account(db_path, batch, must_be_malformed)
+    assert after_kill.broken == [], "the kill left orders half-written"
+
+    store = OrderStore(db_path=db_path)
+    outcome = store.save_orders_batch(batch, run_id="rerun", partition_date=PARTITION)
+
+    assert list(outcome.statuses) == [order["order_id"] for order in batch]
+    assert sum(outcome.counts.values()) == len(batch)
+    assert (
+        outcome.counts[OrderStatus.IMPORTED] + outcome.counts[OrderStatus.ALREADY_IMPORTED] == 596
+    )
+    assert outcome.counts[OrderStatus.MALFORMED] == len(must_be_malformed)
+    assert_file_is_sound(db_path)
+    after_rerun = account(db_path, batch, must_be_malformed)
+    assert after_rerun.broken == []
+    assert after_rerun.whole == len(batch)
+    assert row_count(db_path, "sync_run_orders", "run_id = 'rerun'") == len(batch)
+    for order_id, reason in zip(sorted(malformed_ids()), MALFORMED_REASONS, strict=True):
+        assert store.get_order(order_id)["error_message"] == reason
+
+    records = log_records(store.errors_log_path)
+    logged = [record for record in records if record[1] == "rerun"]
+    assert sorted(record[2] for record in logged) == sorted(must_be_malformed)
+    escaped = {
+        MalformedRecord("", "", "", "", reason).to_line().split("\t")[4].rstrip("\n")
+        for reason in MALFORMED_REASONS
+    }
+    assert escaped <= {record[4] for record in logged}
+    assert {record[1] for record in records} <= {"rerun", "killed"}
+    figures.add(
+        GUARANTEE,
+        orders_tried=len(batch),
+        orders_whole_after_kill=after_kill.whole,
+        orders_redone_by_rerun=after_kill.absent,
+        orders_lost=len(batch) - after_rerun.whole,
+        half_written_or_twice=len(after_kill.broken) + len(after_rerun.broken),
+        torn_log_lines=0,
+    )
