@@ -2,7 +2,7 @@
 
 A test adds what it proved (``figures.add("crash consistency", kill_points=1, orders_lost=0)``);
 the totals appear under "reliability figures" at the end of ``pytest`` output, for
-docs/reliability/store.md.
+RELIABILITY.md.
 """
 
 from collections import Counter, defaultdict

@@ -7,7 +7,7 @@ and the window, and the day's previous landing, verdicts and imported orders are
 
 Each test adds the figures it proves to the "network faults" totals printed at the end of the
 run (``figures`` fixture, tests/reliability/conftest.py): faults injected, orders the shop held,
-orders lost (docs/reliability/pipeline.md).
+orders lost (RELIABILITY.md).
 """
 
 import datetime as dt
