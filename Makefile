@@ -39,3 +39,7 @@ ui: $(STAMP) $(DEMO_HOME)/dagster.yaml
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+## Measure each stage next to its ceiling and baseline (~5 minutes); writes BENCHMARKS.md.
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
