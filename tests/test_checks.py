@@ -2,25 +2,18 @@
 
 import datetime as dt
 
-from dagster import AssetCheckSeverity, DagsterInstance, materialize
+from dagster import AssetCheckSeverity
+from pipeline import materialize_day
 
-from gomag_assets.assets import imported_orders, raw_orders, validated_orders
 from gomag_assets.resources.order_store import OrderStore
 
 DAY = dt.date(2026, 10, 6)
-ASSETS = [raw_orders, validated_orders, imported_orders]
 
 
 def _run(shop, api_factory, tmp_path, **config):
     store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
-    result = materialize(
-        ASSETS,
-        partition_key=DAY.isoformat(),
-        resources={"gomag_api": api_factory(shop), "order_store": store},
-        instance=DagsterInstance.ephemeral(),
-        run_config={"ops": {"validated_orders": {"config": config}}} if config else None,
-        raise_on_error=False,
-    )
+    run_config = {"ops": {"validated_orders": {"config": config}}} if config else None
+    result = materialize_day(DAY, api_factory(shop), store, run_config=run_config)
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     return result, checks, store
 
@@ -64,12 +57,7 @@ def test_a_day_of_only_malformed_orders_fails_and_blocks_the_import(
 
 def test_conservation_check_counts_every_landed_order(demo_shop, gomag_api, tmp_path):
     store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
-    result = materialize(
-        ASSETS,
-        partition_key=DAY.isoformat(),
-        resources={"gomag_api": gomag_api, "order_store": store},
-        instance=DagsterInstance.ephemeral(),
-    )
+    result = materialize_day(DAY, gomag_api, store)
     check = {c.check_name: c for c in result.get_asset_check_evaluations()}["conservation"]
     landed = len(demo_shop.orders_for_day(DAY))
     assert check.passed

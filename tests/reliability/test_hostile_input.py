@@ -24,12 +24,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from order_payloads import NOW, order, product, service
+from pipeline import materialize_day
 
-from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.assets import raw_orders
 from gomag_assets.demo import DemoShop
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.gomag_pages import RawOrder
@@ -38,7 +38,6 @@ from gomag_assets.validation import validate_orders
 
 GUARANTEE = "hostile input"
 DAY = dt.date(2026, 10, 1)
-ASSETS = [raw_orders, validated_orders, imported_orders]
 ONE_MB = "Ș" + "x" * (1 << 20)
 SQL_INJECTIONS = [
     "'); DROP TABLE orders;--",
@@ -294,16 +293,6 @@ def store(tmp_path) -> OrderStore:
     return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
 
 
-def _run(api: GoMagApi, store: OrderStore, assets=ASSETS) -> ExecuteInProcessResult:
-    return materialize(
-        assets,
-        partition_key=DAY.isoformat(),
-        resources={"gomag_api": api, "order_store": store},
-        instance=DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
-
-
 def _expected_landing(shop: DemoShop, page_limit: int) -> dict[str, str]:
     """What the landing must hold, derived from the shop: each order's text as served, keyed
     by its ``id`` (else its key), an id met twice keeping its first place and its last text."""
@@ -355,7 +344,7 @@ def test_hostile_orders_served_over_http_land_verbatim_and_each_gets_one_status(
     api = api_factory(shop, page_limit=10)
     expected = _expected_landing(shop, 10)
 
-    result = _run(api, store)
+    result = materialize_day(DAY, api, store)
 
     assert result.success
     landed = dict(store.read_raw_orders(DAY.isoformat()))
@@ -438,7 +427,7 @@ def test_orders_the_demo_shop_cannot_encode_land_verbatim_and_are_judged(
     server = fixed_body(_page_of(huge, deep, inf, fine))
     api = GoMagApi(api_url=server.url, api_key="k", requests_per_second=0, max_attempts=2)
 
-    result = _run(api, store)
+    result = materialize_day(DAY, api, store)
 
     assert result.success
     assert store.read_raw_orders(DAY.isoformat()) == [
@@ -466,7 +455,7 @@ def test_a_body_nested_past_the_parsers_depth_fails_the_run_naming_the_window(
     server = fixed_body(_page_of('{"id": "1", "x": ' + "[" * depth + "]" * depth + "}"))
     api = GoMagApi(api_url=server.url, api_key="k", requests_per_second=0, max_attempts=3)
 
-    result = _run(api, store, [raw_orders])
+    result = materialize_day(DAY, api, store, [raw_orders])
 
     assert not result.success
     (failure,) = result.get_step_failure_events()

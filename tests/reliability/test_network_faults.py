@@ -15,9 +15,10 @@ import json
 import sqlite3
 
 import pytest
-from dagster import DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import DagsterInstance, ExecuteInProcessResult
+from pipeline import materialize_day
 
-from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.assets import raw_orders
 from gomag_assets.definitions import build_definitions
 from gomag_assets.demo import DemoShop
 from gomag_assets.resources.gomag_api import GoMagApi
@@ -26,7 +27,6 @@ from gomag_assets.settings import load_settings
 
 DAY = dt.date(2026, 10, 1)
 WINDOW = f"{DAY}..{DAY}"
-ASSETS = [raw_orders, validated_orders, imported_orders]
 PAGE_LIMIT = 10
 """The demo day holds 44 orders: five pages, so page 3 is mid-window."""
 
@@ -63,16 +63,6 @@ def shop(shop_factory) -> DemoShop:
 @pytest.fixture
 def api(shop, api_factory) -> GoMagApi:
     return api_factory(shop, page_limit=PAGE_LIMIT, max_attempts=3, timeout_seconds=0.25)
-
-
-def _run(assets, api: GoMagApi, store: OrderStore) -> ExecuteInProcessResult:
-    return materialize(
-        assets,
-        partition_key=DAY.isoformat(),
-        resources={"gomag_api": api, "order_store": store},
-        instance=DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
 
 
 def _shop_payloads(shop: DemoShop, day: dt.date = DAY) -> dict[str, str]:
@@ -133,7 +123,7 @@ def test_one_fault_on_page_3_of_5_is_retried_and_the_day_lands_whole(
 ) -> None:
     shop.faults.queue("ok", "ok", fault)
 
-    result = _run([raw_orders], api, store)
+    result = materialize_day(DAY, api, store, [raw_orders])
 
     lost = _assert_day_complete(shop, store, result)
     meta = result.asset_materializations_for_node("raw_orders")[0].metadata
@@ -154,7 +144,7 @@ def test_bursts_of_5xx_and_broken_bodies_on_every_page_still_import_the_day(
         shop.faults.queue(*faults, "ok")
     api = api_factory(shop, page_limit=PAGE_LIMIT, max_attempts=4)
 
-    result = _run(ASSETS, api, store)
+    result = materialize_day(DAY, api, store)
 
     lost = _assert_day_complete(shop, store, result)
     injected = sum(len(faults) for faults in burst.values())
@@ -183,7 +173,7 @@ def test_a_rate_limited_shop_is_waited_out_with_or_without_retry_after(
         backoff_max_seconds=1.0,
     )
 
-    result = _run(ASSETS, api, store)
+    result = materialize_day(DAY, api, store)
 
     lost = _assert_day_complete(shop, store, result)
     throttled = shop.traffic.rate_limited
@@ -222,7 +212,7 @@ def test_a_fault_that_persists_on_page_3_fails_the_run_and_keeps_the_last_good_d
     says: str,
     figures,
 ) -> None:
-    assert _run(ASSETS, api, store).success
+    assert materialize_day(DAY, api, store).success
     before = _day_state(store)
     assert len(before["raw_orders"]) == len(_shop_payloads(shop))
     shop.faults.retry_after_seconds = None  # a persistent 429 without Retry-After
@@ -232,7 +222,7 @@ def test_a_fault_that_persists_on_page_3_fails_the_run_and_keeps_the_last_good_d
     attempts = 1 if fault == "auth_error" else 3
     shop.faults.queue("ok", "ok", *[fault] * attempts)
 
-    result = _run(ASSETS, api, store)
+    result = materialize_day(DAY, api, store)
 
     assert not result.success
     errors = _step_errors(result)
