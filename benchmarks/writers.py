@@ -1,0 +1,101 @@
+"""Three ways of writing the same validated orders into the order store's schema.
+
+* ``bare_executemany``: the ceiling. The order and item rows and nothing else (no decisions
+  against stored orders, no run records, no savepoints), one ``executemany`` per table in one
+  transaction, on the store's own journal settings (WAL, ``synchronous=NORMAL``).
+* ``tiered_store``: ``OrderStore.save_orders_batch``, one call per day, as the asset runs it.
+* ``naive_durable_loop``: the baseline, as a naive writer does it: one connection with
+  SQLite's defaults (rollback journal, ``synchronous=FULL``), then per order one INSERT of
+  the order, one per item, and a COMMIT, so every order is made durable on its own.
+"""
+
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gomag_assets.resources.order_store import OrderStore
+
+_ORDER_ROW = """
+    INSERT INTO orders (order_id, order_number, order_date, status, error_message, partition_date,
+        gomag_status, currency, total, payload_sha256, first_run_id, last_run_id, updated_at)
+    VALUES (?, ?, ?, 'IMPORTED', NULL, ?, ?, ?, ?, ?, 'bench', 'bench', '2026-10-01T00:00:00')
+"""
+_ITEM_ROW = """
+    INSERT INTO order_items (order_id, line_no, sku, name, quantity, price, vat, is_service)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_ITEM_KEYS = ("line_no", "sku", "name", "quantity", "price", "vat", "is_service")
+
+
+def empty_store(path: Path, *, journal_mode: str = "WAL") -> Path:
+    """A new database file holding the store's schema and nothing else."""
+    OrderStore(db_path=str(path)).status_counts()
+    if journal_mode != "WAL":
+        conn = sqlite3.connect(path)
+        conn.execute(f"PRAGMA journal_mode = {journal_mode}")  # PRAGMA takes no parameters
+        conn.close()
+    return path
+
+
+def bare_executemany(path: Path, orders: Sequence[dict[str, Any]]) -> None:
+    """The ceiling: the same order and item rows, one transaction, no bookkeeping."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(_ORDER_ROW, [_order_row(order) for order in orders])
+    conn.executemany(
+        _ITEM_ROW, [_item_row(order, item) for order in orders for item in order["items"]]
+    )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def tiered_store(path: Path, days: Sequence[Sequence[dict[str, Any]]]) -> Counter[str]:
+    """``save_orders_batch`` day by day into the store at ``path``; the statuses it reported."""
+    store = OrderStore(db_path=str(path))
+    totals: Counter[str] = Counter()
+    for day_no, day in enumerate(days):
+        outcome = store.save_orders_batch(day, run_id="bench", partition_date=f"day-{day_no}")
+        totals.update(outcome.counts)
+    return +totals
+
+
+def naive_durable_loop(
+    path: Path, orders: Sequence[dict[str, Any]], *, synchronous: str = "FULL"
+) -> None:
+    """The baseline: a durable commit per order. ``synchronous="OFF"`` is not a baseline but
+    the same loop without its flushes, to show what the flushes cost."""
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA synchronous = {synchronous}")  # PRAGMA takes no parameters
+    (journal_mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+    if journal_mode != "delete":
+        raise RuntimeError(f"the naive loop must use the rollback journal, not {journal_mode}")
+    for order in orders:
+        conn.execute(_ORDER_ROW, _order_row(order))
+        for item in order["items"]:
+            conn.execute(_ITEM_ROW, _item_row(order, item))
+        conn.commit()
+    conn.close()
+
+
+def days_of(orders: Sequence[dict[str, Any]], size: int) -> list[Sequence[dict[str, Any]]]:
+    return [orders[start : start + size] for start in range(0, len(orders), size)]
+
+
+def _order_row(order: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        order["order_id"],
+        order["order_number"],
+        order["order_date"],
+        "2026-10-01",
+        order["gomag_status"],
+        order["currency"],
+        order["total"],
+        order["payload_sha256"],
+    )
+
+
+def _item_row(order: dict[str, Any], item: dict[str, Any]) -> tuple[Any, ...]:
+    return (order["order_id"], *(item[key] for key in _ITEM_KEYS))
