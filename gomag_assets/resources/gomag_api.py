@@ -122,7 +122,6 @@ class GoMagApi(ConfigurableResource):
             for order in page.orders:
                 duplicates += order.order_id in seen
                 seen[order.order_id] = order
-            log.debug(f"GoMag page {page_number} of window {window}: {len(page.orders)} orders")
             if page.is_last(page_number, self.page_limit):
                 break
         log.debug(

@@ -117,6 +117,8 @@ _TABLES = (
     ) WITHOUT ROWID
     """,
     "CREATE INDEX sync_run_orders_by_order ON sync_run_orders (order_id)",
+    # Per-day status counts of a run (the conservation check) stay O(day), not O(run so far).
+    "CREATE INDEX sync_run_orders_by_day ON sync_run_orders (run_id, partition_date, status)",
     "CREATE INDEX orders_by_partition ON orders (partition_date)",
 )
 
