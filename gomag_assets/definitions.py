@@ -13,7 +13,6 @@ from gomag_assets.alert_sensors import build_alert_sensors
 from gomag_assets.assets import imported_orders, raw_orders, validated_orders
 from gomag_assets.assets.common import ASSET_GROUP
 from gomag_assets.checks import build_freshness_check
-from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.schedules import build_freshness_schedule, build_schedules
@@ -41,7 +40,6 @@ def build_definitions(settings: Settings) -> Definitions:
     gomag_orders_job = define_asset_job(
         "gomag_orders_job",
         selection=AssetSelection.groups(ASSET_GROUP) - AssetSelection.checks(today_is_fresh),
-        partitions_def=order_partitions,
         description="Fetch, validate and import the GoMag orders of the selected days.",
     )
     freshness_job = define_asset_job(
