@@ -1,11 +1,14 @@
 """Asset checks evaluated in real runs: the MALFORMED share at both thresholds, conservation."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from dagster import AssetCheckSeverity
+from dagster import AssetCheckSeverity, DagsterInstance
 from pipeline import materialize_day
 
+from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.settings import load_settings
 
 DAY = dt.date(2026, 10, 6)
 
@@ -62,3 +65,27 @@ def test_conservation_check_counts_every_landed_order(demo_shop, gomag_api, tmp_
     landed = len(demo_shop.orders_for_day(DAY))
     assert check.passed
     assert check.metadata["landed"].value == check.metadata["accounted"].value == landed
+
+
+def _freshness(store: OrderStore, instance, **env: str):
+    settings = load_settings({"GOMAG_DB_PATH": store.db_path, **env})
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def("gomag_freshness_job")
+    result = job.execute_in_process(
+        instance=instance, resources={"order_store": store}, raise_on_error=False
+    )
+    (check,) = result.get_asset_check_evaluations()
+    return check
+
+
+def test_today_is_stale_until_imported_then_fresh(demo_shop, gomag_api, tmp_path):
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+    instance = DagsterInstance.ephemeral()
+    today = dt.datetime.now(ZoneInfo(load_settings().timezone)).date()
+    assert materialize_day(today - dt.timedelta(days=1), gomag_api, store).success
+    never = _freshness(store, instance)
+    assert not never.passed and "never been imported" in never.description
+    assert materialize_day(today, gomag_api, store).success
+    fresh = _freshness(store, instance)
+    assert fresh.passed
+    assert 0 <= fresh.metadata["lag_minutes"].value <= fresh.metadata["max_lag_minutes"].value
