@@ -34,3 +34,6 @@ SYNTHETIC_ID_PREFIX = "NOID-"
 
 DEFAULT_CANCELLED_STATUSES = ("Anulata", "Anulată", "Cancelled", "Canceled")
 """GoMag status names that mean the shop cancelled the order."""
+
+ERRORS_LOG_NAME = "sync_errors_history.log"
+"""Default name of the append-only MALFORMED log, kept beside the order store."""

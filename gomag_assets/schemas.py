@@ -1,7 +1,8 @@
 """What a valid GoMag order is: pandera models of the validated tables (docs/CONTRACTS.md §4).
 
 Each field and check below reads as a rule. The same models judge freshly read orders (in
-``validation``) and type-check the persisted tables in Dagster, so they hold for every row:
+``validation``) and, as Dagster types (``dagster-pandera``), give the asset its column schema
+in the UI and type-check whole tables (the tests do), so they hold for every row:
 
 * A VALID row obeys every rule. Rules that only bind a valid order ("has a date", "its id is
   unique in the input") are dataframe checks conditional on ``verdict``.
@@ -51,7 +52,7 @@ NOT_IN_FUTURE = "not_in_future"
 
 FORM_CHECKS = frozenset({"date_text", "decimal_text", "sha256_hex"})
 """Checks of canonical forms that reading always produces: validation skips them on the tables
-it has just built; they guard tables read back from storage (the Dagster types)."""
+it has just built; the Dagster types keep them, for tables checked as a whole."""
 
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _CANONICAL_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gomag_assets.constants import ERRORS_LOG_NAME
+
 
 class GoMagSettingError(ValueError):
     """A setting is missing or invalid; the message names the variable and what is wrong."""
@@ -77,7 +79,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read every ``GOMAG_*`` setting with its default, failing on the first invalid one."""
     env = os.environ if env is None else env
     db_path = Path(_read(env, "GOMAG_DB_PATH", "data/gomag.sqlite", str, "a file path"))
-    errors_default = str(db_path.parent / "sync_errors_history.log")
+    errors_default = str(db_path.parent / ERRORS_LOG_NAME)
     alerts_default = str(db_path.parent / "alerts.log")
     return Settings(
         api_url=_read(env, "GOMAG_API_URL", "https://api.gomag.ro/api/v1", _url, "an http(s) URL"),

@@ -335,3 +335,35 @@ def test_one_connection_serves_every_page_until_closed(
 def test_window_must_run_forward(gomag_api: GoMagApi) -> None:
     with pytest.raises(ValueError, match="after its end"):
         gomag_api.fetch_orders(DAY, DAY - datetime.timedelta(1))
+
+
+def test_key_echoed_in_an_error_body_is_redacted_before_the_message_is_cut() -> None:
+    """A 400 body repeating the key across the 200-character cut must not leak its first half."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    key = "SECRET-KEY-0123456789abcdef"
+
+    class EchoKey(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body = ("x" * 182 + "bad key " + self.headers["Apikey"]).encode()
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoKey)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api = GoMagApi(api_url=f"http://127.0.0.1:{server.server_address[1]}/api/v1", api_key=key)
+    try:
+        with pytest.raises(GoMagApiError) as caught:
+            api.fetch_orders(DAY, DAY)
+    finally:
+        api.close()
+        server.shutdown()
+        server.server_close()
+    assert "HTTP 400" in str(caught.value)
+    assert key[:7] not in str(caught.value)

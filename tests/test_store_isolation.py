@@ -206,3 +206,14 @@ def test_a_malformed_order_whose_reason_holds_a_lone_surrogate_is_still_kept(sto
     reason = store.get_order("100000")["error_message"]
     assert reason.startswith("billing.city: '\\udcc8' is not text; UnicodeEncodeError: ")
     assert store.errors_log_path.read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_an_order_dict_missing_header_keys_is_malformed_and_the_rest_land(store):
+    orders = make_orders(20)
+    broken = {k: v for k, v in make_order(99).items() if k not in ("order_number", "total")}
+    broken["items"] = [{"line_no": 0}]  # no sku, name, price...: the insert itself fails
+    outcome = store.save_orders_batch([*orders, broken], run_id="run-1", partition_date=PARTITION)
+    assert_every_order_accounted([*orders, broken], outcome)
+    assert outcome.statuses[broken["order_id"]] == OrderStatus.MALFORMED
+    assert all(outcome.statuses[o["order_id"]] == OrderStatus.IMPORTED for o in orders)
+    assert row_count(store.db_path, "orders", "status = 'IMPORTED'") == 20

@@ -198,13 +198,13 @@ class GoMagApi(ConfigurableResource):
         if status >= 500:
             raise _Problem(f"HTTP {status}")
         if status != 200:
-            raise _Problem(f"HTTP {status}: {response.text[:200]!r}", retryable=False)
+            raise _Problem(f"HTTP {status}: {self._redact(response.text)[:200]!r}", retryable=False)
         response.encoding = "utf-8"
         body = response.text
         try:
             envelope = scan_envelope(body)
         except ValueError as exc:
-            raise _Problem(_unreadable(body, exc)) from exc
+            raise _Problem(_unreadable(self._redact(body), exc)) from exc
         except RecursionError as exc:
             raise _Problem("JSON nested too deeply to read", retryable=False) from exc
         page = _Page.from_envelope(envelope)

@@ -15,6 +15,8 @@ from gomag_assets.resources.lossless_text import is_storable_text, storable_text
 NOTHING_TO_IMPORT = "nothing to import: only service lines"
 
 _SQLITE_INTEGERS = range(-(2**63), 2**63)
+_HEADER_KEYS = ("order_number", "order_date", "gomag_status", "currency", "total", "payload_sha256")
+"""Header fields a MALFORMED row is written with; a dict missing some still gets its row."""
 
 # A payload seen before with the same hash keeps what the store decided for it then.
 _UNCHANGED_STATUS = {
@@ -63,7 +65,8 @@ def mark_malformed(order: Mapping[str, Any], reason: str) -> dict[str, Any]:
     a lone surrogate in a reason is written as its ``\\udXXX`` escape.
     """
     earlier = order.get("error_message") if order.get("verdict") == Verdict.MALFORMED else None
-    marked = {key: value if _is_storable(value) else None for key, value in order.items()}
+    present = {key: value if _is_storable(value) else None for key, value in order.items()}
+    marked = dict.fromkeys(_HEADER_KEYS) | present
     marked["verdict"] = Verdict.MALFORMED.value
     reasons = (str(part) for part in (earlier, reason) if part)
     marked["error_message"] = storable_text("; ".join(reasons))

@@ -18,14 +18,12 @@ from typing import Any, Protocol
 import dagster as dg
 import pandas as pd
 
-from gomag_assets.constants import OrderStatus, Verdict
+from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
 from gomag_assets.resources import store_schema, validation_frames
 from gomag_assets.resources.errors_log import append_records
 from gomag_assets.resources.lossless_text import from_sqlite, to_sqlite
 from gomag_assets.resources.store_schema import StoreUnavailable
 from gomag_assets.resources.tiered_insert import TieredBatch, require_unique_order_ids
-
-ERRORS_LOG_NAME = "sync_errors_history.log"
 
 
 class RawOrderLike(Protocol):
