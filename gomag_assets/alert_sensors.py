@@ -34,6 +34,9 @@ MALFORMED_FIRST_LOOKBACK = dt.timedelta(days=1)
 """How far back the MALFORMED alert reads when it has no cursor yet, so switching it on over a
 long history alerts about recent materializations rather than every day ever imported."""
 VALIDATED_ORDERS = AssetKey("validated_orders")
+REMEMBERED_DAYS = dt.timedelta(days=62)
+"""How far behind the newest day the MALFORMED alert remembers a day's MALFORMED ids, so its
+cursor stays small; a re-run of an older day alerts again for the MALFORMED orders it has."""
 
 
 def build_alert_sensors(
@@ -119,7 +122,10 @@ def build_alert_sensors(
             ),
             # No records: keep the old cursor, as a fresh one would point at the start of time.
             cursor=json.dumps(
-                {"events": result.cursor if result.records else state["events"], "seen": seen},
+                {
+                    "events": result.cursor if result.records else state["events"],
+                    "seen": _recent(seen),
+                },
                 sort_keys=True,
             ),
         )
@@ -134,3 +140,11 @@ def _step_error(event: DagsterEvent) -> str:
         error = error.cause
     lines = error.message.strip().splitlines() if error is not None else []
     return lines[0] if lines else event.message or "failed"
+
+
+def _recent(seen: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The days of ``seen`` within ``REMEMBERED_DAYS`` of the newest one it holds."""
+    if not seen:
+        return seen
+    cutoff = (dt.date.fromisoformat(max(seen)) - REMEMBERED_DAYS).isoformat()
+    return {day: ids for day, ids in seen.items() if day >= cutoff}

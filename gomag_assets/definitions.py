@@ -1,7 +1,10 @@
 """The code location: the three assets wired to their resources, job, schedules and sensors."""
 
+import warnings
+
 from dagster import (
     AssetSelection,
+    BetaWarning,
     Definitions,
     EnvVar,
     build_column_schema_change_checks,
@@ -13,11 +16,12 @@ from gomag_assets.alert_sensors import build_alert_sensors
 from gomag_assets.assets import imported_orders, raw_orders, validated_orders
 from gomag_assets.assets.common import ASSET_GROUP
 from gomag_assets.checks import build_freshness_check
+from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.schedules import build_freshness_schedule, build_schedules
 from gomag_assets.sensors import build_late_updates_sensor
-from gomag_assets.settings import Settings, load_settings
+from gomag_assets.settings import GoMagSettingError, Settings, load_settings
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
@@ -35,7 +39,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
 
 
 def build_definitions(settings: Settings) -> Definitions:
-    """Everything the UI shows, configured by ``settings``."""
+    """Everything the UI shows, configured by ``settings``.
+
+    The assets' partitions are fixed when the package is imported; settings that disagree with
+    them would make schedules and sensors ask for days the assets do not have.
+    """
+    _require_partitions_match(settings)
     today_is_fresh = build_freshness_check(settings)
     gomag_orders_job = define_asset_job(
         "gomag_orders_job",
@@ -47,12 +56,13 @@ def build_definitions(settings: Settings) -> Definitions:
         selection=AssetSelection.checks(today_is_fresh),
         description="Checks that today's orders were imported recently.",
     )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)  # beta APIs opted into knowingly
+        assets = with_source_code_references([raw_orders, validated_orders, imported_orders])
+        schema_checks = build_column_schema_change_checks(assets=[validated_orders])
     return Definitions(
-        assets=with_source_code_references([raw_orders, validated_orders, imported_orders]),
-        asset_checks=[
-            today_is_fresh,
-            *build_column_schema_change_checks(assets=[validated_orders]),
-        ],
+        assets=assets,
+        asset_checks=[today_is_fresh, *schema_checks],
         jobs=[gomag_orders_job, freshness_job],
         schedules=[
             *build_schedules(gomag_orders_job, settings),
@@ -64,6 +74,16 @@ def build_definitions(settings: Settings) -> Definitions:
         ],
         resources=build_resources(settings),
     )
+
+
+def _require_partitions_match(settings: Settings) -> None:
+    built = (order_partitions.timezone, order_partitions.start.date())
+    if built != (settings.timezone, settings.start_date):
+        raise GoMagSettingError(
+            f"GOMAG_TIMEZONE/GOMAG_START_DATE changed after import: the assets use "
+            f"{built[0]} from {built[1]}, the settings say {settings.timezone} from "
+            f"{settings.start_date}; set them before starting Dagster"
+        )
 
 
 defs = build_definitions(load_settings())

@@ -1,14 +1,15 @@
-"""What the three order-sync assets share: partitions, group, owners, and the day-by-day loop."""
+"""What the three order-sync assets share: group, owners, the store pool, the daily loop."""
 
 from collections.abc import Iterator
 
 from dagster import AssetExecutionContext, BackfillPolicy
 
-from gomag_assets.partitions import order_partitions
-
 ASSET_GROUP = "gomag_orders"
 OWNERS = ["team:order-sync"]
 SINGLE_RUN = BackfillPolicy.single_run()
+ORDER_STORE_POOL = "gomag_order_store"
+"""Every asset writes the SQLite store, which takes one writer at a time: the instance limits
+this pool to 1 (dagster.yaml), so steps of concurrent runs take turns instead of failing."""
 
 
 def days_of_run(context: AssetExecutionContext) -> Iterator[str]:
@@ -21,6 +22,3 @@ def days_of_run(context: AssetExecutionContext) -> Iterator[str]:
     for position, key in enumerate(keys, start=1):
         context.log.info(f"day {position}/{len(keys)}: {key}")
         yield key
-
-
-__all__ = ["ASSET_GROUP", "OWNERS", "SINGLE_RUN", "days_of_run", "order_partitions"]

@@ -4,16 +4,19 @@ from collections import Counter
 
 from dagster import AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from gomag_assets.assets.common import ASSET_GROUP, OWNERS, SINGLE_RUN, days_of_run
+from gomag_assets.assets.common import (
+    ASSET_GROUP,
+    ORDER_STORE_POOL,
+    OWNERS,
+    SINGLE_RUN,
+    days_of_run,
+)
 from gomag_assets.assets.validated_orders import validated_orders
 from gomag_assets.checks import DayAccount, conservation_result
 from gomag_assets.constants import OrderStatus
 from gomag_assets.metadata import markdown_table
 from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.order_store import OrderStore
-
-ORDER_STORE_POOL = "gomag_order_store"
-"""SQLite allows one writer: the instance limits this pool to 1 (see dagster.yaml)."""
 
 
 @asset(
@@ -62,7 +65,11 @@ def imported_orders(context: AssetExecutionContext, order_store: OrderStore) -> 
     except BaseException:
         order_store.finish_sync_run(context.run.run_id, "FAILED")
         raise
-    order_store.finish_sync_run(context.run.run_id, "SUCCESS")
+    conservation = conservation_result(days)
+    # An unbalanced run is not a successful import: the freshness check must not count it.
+    order_store.finish_sync_run(
+        context.run.run_id, "SUCCESS" if conservation.passed else "UNBALANCED"
+    )
     totals = Counter()
     for day in days:
         totals.update(day.statuses)
@@ -76,5 +83,5 @@ def imported_orders(context: AssetExecutionContext, order_store: OrderStore) -> 
             ),
             "database": MetadataValue.path(order_store.db_path),
         },
-        check_results=[conservation_result(days)],
+        check_results=[conservation],
     )

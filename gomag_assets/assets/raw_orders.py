@@ -5,7 +5,13 @@ import time
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from gomag_assets.assets.common import ASSET_GROUP, OWNERS, SINGLE_RUN, days_of_run
+from gomag_assets.assets.common import (
+    ASSET_GROUP,
+    ORDER_STORE_POOL,
+    OWNERS,
+    SINGLE_RUN,
+    days_of_run,
+)
 from gomag_assets.metadata import markdown_table
 from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.gomag_api import GoMagApi
@@ -17,6 +23,7 @@ from gomag_assets.resources.order_store import OrderStore
     backfill_policy=SINGLE_RUN,
     group_name=ASSET_GROUP,
     owners=OWNERS,
+    pool=ORDER_STORE_POOL,
     kinds={"httpx", "sqlite"},
 )
 def raw_orders(

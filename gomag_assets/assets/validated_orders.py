@@ -10,7 +10,13 @@ from dagster import (
 )
 from pydantic import Field
 
-from gomag_assets.assets.common import ASSET_GROUP, OWNERS, SINGLE_RUN, days_of_run
+from gomag_assets.assets.common import (
+    ASSET_GROUP,
+    ORDER_STORE_POOL,
+    OWNERS,
+    SINGLE_RUN,
+    days_of_run,
+)
 from gomag_assets.assets.raw_orders import raw_orders
 from gomag_assets.checks import DayCounts, malformed_share_result
 from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES
@@ -39,6 +45,7 @@ class ValidationConfig(Config):
     backfill_policy=SINGLE_RUN,
     group_name=ASSET_GROUP,
     owners=OWNERS,
+    pool=ORDER_STORE_POOL,
     kinds={"pandera", "sqlite"},
     metadata={"dagster/column_schema": ORDER_COLUMN_SCHEMA},
     check_specs=[
