@@ -1,11 +1,13 @@
 """Asset checks evaluated in real runs: the MALFORMED share at both thresholds, conservation."""
 
 import datetime as dt
+import sqlite3
 from zoneinfo import ZoneInfo
 
 from dagster import AssetCheckSeverity, DagsterInstance
 from pipeline import materialize_day
 
+from gomag_assets.assets import imported_orders, raw_orders
 from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
@@ -89,3 +91,25 @@ def test_today_is_stale_until_imported_then_fresh(demo_shop, gomag_api, tmp_path
     fresh = _freshness(store, instance)
     assert fresh.passed
     assert 0 <= fresh.metadata["lag_minutes"].value <= fresh.metadata["max_lag_minutes"].value
+
+
+def test_conservation_fails_when_landed_orders_lack_a_status(demo_shop, gomag_api, tmp_path):
+    """Orders landed after validation ran have no status in the import: the check must say so."""
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+    assert materialize_day(DAY, gomag_api, store).success
+    demo_shop.add_orders(DAY, 3)
+    assert materialize_day(DAY, gomag_api, store, [raw_orders]).success
+    result = materialize_day(DAY, gomag_api, store, [imported_orders])
+    check = {c.check_name: c for c in result.get_asset_check_evaluations()}["conservation"]
+    landed = len(demo_shop.orders_for_day(DAY))
+    assert not check.passed
+    assert check.metadata["landed"].value == landed
+    assert check.metadata["accounted"].value == landed - 3
+    runs = {run["run_id"]: run["outcome"] for run in _sync_runs(store)}
+    assert runs[result.run_id] == "UNBALANCED"
+
+
+def _sync_runs(store: OrderStore) -> list[dict]:
+    with sqlite3.connect(store.db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute("SELECT run_id, outcome FROM sync_runs")]
