@@ -13,13 +13,13 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Self
+from typing import Self
 
 import httpx
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from gomag_assets.resources.gomag_pages import RawOrder, scan_envelope
+from gomag_assets.resources.gomag_pages import OrderPage, PageProblem, RawOrder, scan_envelope
 
 MAX_PAGE_LIMIT = 100
 ORDERS_PATH = "/order/read/json"
@@ -152,7 +152,7 @@ class GoMagApi(ConfigurableResource):
         window: str,
         log: logging.Logger,
         pages_expected: int | None,
-    ) -> tuple["_Page", int]:
+    ) -> tuple["OrderPage", int]:
         """One page, retried while the failure is transient; returns it with the attempts used.
 
         ``pages_expected`` is the page count GoMag reported on the previous page: a page before
@@ -161,7 +161,7 @@ class GoMagApi(ConfigurableResource):
         for attempt in range(1, self.max_attempts + 1):
             try:
                 return self._attempt(query, page, pages_expected), attempt
-            except _Problem as caught:
+            except PageProblem as caught:
                 problem = caught
             # Raised outside the except block so no unredacted text rides along as __context__.
             cause = self._redact(problem.cause)
@@ -180,37 +180,41 @@ class GoMagApi(ConfigurableResource):
             time.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _attempt(self, query: dict[str, str], number: int, pages_expected: int | None) -> "_Page":
+    def _attempt(
+        self, query: dict[str, str], number: int, pages_expected: int | None
+    ) -> "OrderPage":
         self._pace()
         try:
             response = self._http().get(ORDERS_PATH, params=query)
         except httpx.TimeoutException as exc:
-            raise _Problem(f"no answer within {self.timeout_seconds:g}s") from exc
+            raise PageProblem(f"no answer within {self.timeout_seconds:g}s") from exc
         except httpx.TransportError as exc:
-            raise _Problem(f"connection failed: {type(exc).__name__}: {exc}") from exc
+            raise PageProblem(f"connection failed: {type(exc).__name__}: {exc}") from exc
         status = response.status_code
         if status in (401, 403):
-            raise _Problem(f"HTTP {status}: credentials rejected", auth=True)
+            raise PageProblem(f"HTTP {status}: credentials rejected", auth=True)
         if status == 429:
-            raise _Problem(
+            raise PageProblem(
                 "HTTP 429 Too Many Requests", rate_limited=True, retry_after=_retry_after(response)
             )
         if status >= 500:
-            raise _Problem(f"HTTP {status}")
+            raise PageProblem(f"HTTP {status}")
         if status != 200:
-            raise _Problem(f"HTTP {status}: {self._redact(response.text)[:200]!r}", retryable=False)
+            raise PageProblem(
+                f"HTTP {status}: {self._redact(response.text)[:200]!r}", retryable=False
+            )
         response.encoding = "utf-8"
         body = response.text
         try:
             envelope = scan_envelope(body)
         except ValueError as exc:
-            raise _Problem(_unreadable(self._redact(body), exc)) from exc
+            raise PageProblem(_unreadable(self._redact(body), exc)) from exc
         except RecursionError as exc:
-            raise _Problem("JSON nested too deeply to read", retryable=False) from exc
-        page = _Page.from_envelope(envelope)
+            raise PageProblem("JSON nested too deeply to read", retryable=False) from exc
+        page = OrderPage.from_envelope(envelope)
         gap = page.gap(number, self.page_limit, pages_expected)
         if gap is not None:
-            raise _Problem(gap)
+            raise PageProblem(gap)
         return page
 
     def _http(self) -> httpx.Client:
@@ -245,99 +249,6 @@ class GoMagApi(ConfigurableResource):
 
     def _redact(self, text: str) -> str:
         return text.replace(self.api_key, "***") if self.api_key else text
-
-
-class _Problem(Exception):
-    """Why one attempt at a page failed; ``_read_page`` turns it into a public error."""
-
-    def __init__(
-        self,
-        cause: str,
-        *,
-        retryable: bool = True,
-        auth: bool = False,
-        rate_limited: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(cause)
-        self.cause = cause
-        self.retryable = retryable
-        self.auth = auth
-        self.rate_limited = rate_limited
-        self.retry_after = retry_after
-
-
-class _Page(NamedTuple):
-    orders: list[RawOrder]
-    pages: int | None
-    total: int | None
-    no_data: bool = False
-
-    def is_last(self, number: int, limit: int) -> bool:
-        reached_end = self.pages is not None and number >= self.pages
-        return self.no_data or reached_end or len(self.orders) < limit
-
-    def gap(self, number: int, limit: int, pages_expected: int | None) -> str | None:
-        """Why this page holds fewer orders than GoMag's own counts promise (its ``total``, else
-        its ``pages`` or the previous page's), or None. Such a page is not where the window
-        ends: it is a failed attempt."""
-        if self.no_data:
-            if pages_expected is not None and number <= pages_expected:
-                return f"NO DATA for page {number} of {pages_expected}"
-            return None
-        pages = self.pages or pages_expected
-        if self.total is not None:
-            expected = min(limit, self.total - (number - 1) * limit)
-        elif pages is not None and number < pages:
-            expected = limit
-        else:
-            return None
-        if len(self.orders) >= expected:
-            return None
-        of_pages = f" of {pages}" if pages else ""
-        return f"{len(self.orders)} orders on page {number}{of_pages}, expected {expected}"
-
-    @classmethod
-    def from_envelope(cls, envelope: dict[str, Any]) -> "_Page":
-        """Read the page envelope; HTTP-200 error bodies become NO DATA or a ``_Problem``."""
-        error = envelope.get("error")
-        if error not in (None, False, 0, "0", ""):
-            messages = _messages(envelope.get("message"))
-            if any("NO DATA" in message.upper() for message in messages):
-                return cls([], None, None, no_data=True)
-            said = f"GoMag error {error!r}: {'; '.join(messages) or 'no message'}"
-            if str(error) == "100" or any(_names_credentials(m) for m in messages):
-                raise _Problem(said, auth=True)
-            raise _Problem(said)
-        if "orders" not in envelope:
-            raise _Problem("the page has no 'orders' field")
-        orders = envelope["orders"]
-        if not isinstance(orders, list):
-            raise _Problem(f"'orders' is neither an object nor a list: {orders!r:.80}")
-        return cls(
-            orders, _whole_number(envelope.get("pages")), _whole_number(envelope.get("total"))
-        )
-
-
-def _messages(message: Any) -> list[str]:
-    if message is None:
-        return []
-    if isinstance(message, list):
-        return [str(part) for part in message]
-    return [str(message)]
-
-
-def _names_credentials(message: str) -> bool:
-    lowered = message.lower()
-    return any(word in lowered for word in ("api user", "api key", "apikey", "unauthorized"))
-
-
-def _whole_number(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -1,8 +1,10 @@
-"""A GoMag order page read once, keeping each order's exact JSON text.
+"""A GoMag order page: read once keeping each order's exact JSON text, then judged.
 
 ``json.loads`` would lose the text as sent (number spellings, escapes, key order), and the
 landing must store payloads verbatim. So the envelope is walked with the stdlib decoder's
-building blocks, recording where each order starts and ends in the body.
+building blocks, recording where each order starts and ends in the body. ``OrderPage`` then
+says what the page means: orders, NO DATA, a GoMag error sent with HTTP 200, or fewer orders
+than GoMag's own counts promise (a failed attempt, never the end of the window).
 """
 
 import hashlib
@@ -119,3 +121,98 @@ def _raw_order(member: _Member, body: str) -> RawOrder:
             return RawOrder(candidate, payload)
     digest = hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return RawOrder(SYNTHETIC_ID_PREFIX + digest, payload)
+
+
+class PageProblem(Exception):
+    """Why one attempt at a page failed; ``GoMagApi`` retries it or turns it into a public error."""
+
+    def __init__(
+        self,
+        cause: str,
+        *,
+        retryable: bool = True,
+        auth: bool = False,
+        rate_limited: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.retryable = retryable
+        self.auth = auth
+        self.rate_limited = rate_limited
+        self.retry_after = retry_after
+
+
+class OrderPage(NamedTuple):
+    """One page as GoMag answered it: its orders and the counts it promised."""
+
+    orders: list[RawOrder]
+    pages: int | None
+    total: int | None
+    no_data: bool = False
+
+    def is_last(self, number: int, limit: int) -> bool:
+        reached_end = self.pages is not None and number >= self.pages
+        return self.no_data or reached_end or len(self.orders) < limit
+
+    def gap(self, number: int, limit: int, pages_expected: int | None) -> str | None:
+        """Why this page holds fewer orders than GoMag's own counts promise (its ``total``, else
+        its ``pages`` or the previous page's), or None. Such a page is not where the window
+        ends: it is a failed attempt."""
+        if self.no_data:
+            if pages_expected is not None and number <= pages_expected:
+                return f"NO DATA for page {number} of {pages_expected}"
+            return None
+        pages = self.pages or pages_expected
+        if self.total is not None:
+            expected = min(limit, self.total - (number - 1) * limit)
+        elif pages is not None and number < pages:
+            expected = limit
+        else:
+            return None
+        if len(self.orders) >= expected:
+            return None
+        of_pages = f" of {pages}" if pages else ""
+        return f"{len(self.orders)} orders on page {number}{of_pages}, expected {expected}"
+
+    @classmethod
+    def from_envelope(cls, envelope: dict[str, Any]) -> "OrderPage":
+        """Read the page envelope; HTTP-200 error bodies become NO DATA or a ``PageProblem``."""
+        error = envelope.get("error")
+        if error not in (None, False, 0, "0", ""):
+            messages = _messages(envelope.get("message"))
+            if any("NO DATA" in message.upper() for message in messages):
+                return cls([], None, None, no_data=True)
+            said = f"GoMag error {error!r}: {'; '.join(messages) or 'no message'}"
+            if str(error) == "100" or any(_names_credentials(m) for m in messages):
+                raise PageProblem(said, auth=True)
+            raise PageProblem(said)
+        if "orders" not in envelope:
+            raise PageProblem("the page has no 'orders' field")
+        orders = envelope["orders"]
+        if not isinstance(orders, list):
+            raise PageProblem(f"'orders' is neither an object nor a list: {orders!r:.80}")
+        return cls(
+            orders, _whole_number(envelope.get("pages")), _whole_number(envelope.get("total"))
+        )
+
+
+def _messages(message: Any) -> list[str]:
+    if message is None:
+        return []
+    if isinstance(message, list):
+        return [str(part) for part in message]
+    return [str(message)]
+
+
+def _names_credentials(message: str) -> bool:
+    lowered = message.lower()
+    return any(word in lowered for word in ("api user", "api key", "apikey", "unauthorized"))
+
+
+def _whole_number(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
