@@ -45,7 +45,7 @@ def raw_orders(
             f"{key}: landed {landed} orders from {fetched.pages} pages "
             f"({fetched.retries} retries, {fetched.duplicates} duplicates across pages)"
         )
-        per_day.append((key, landed, fetched.pages, fetched.retries))
+        per_day.append((key, landed, fetched.reported_total, fetched.pages, fetched.retries))
         pages += fetched.pages
         retries += fetched.retries
         duplicates += fetched.duplicates
@@ -56,7 +56,9 @@ def raw_orders(
             "retries": retries,
             "duplicates_across_pages": duplicates,
             "duration_seconds": round(time.monotonic() - started, 3),
-            "orders_per_day": markdown_table(("day", "orders", "pages", "retries"), per_day),
+            "orders_per_day": markdown_table(
+                ("day", "orders landed", "GoMag total", "pages", "retries"), per_day
+            ),
             "database": MetadataValue.path(order_store.db_path),
         }
     )
