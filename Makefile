@@ -23,7 +23,7 @@ $(DEMO_HOME)/dagster.yaml: dagster.yaml
 
 ## Import the last 3 days from the bundled demo shop into data/demo.sqlite and print a summary.
 demo: $(STAMP) $(DEMO_HOME)/dagster.yaml
-	DAGSTER_HOME=$(DEMO_HOME) $(PY) -m gomag_assets.demo_run --db $(DEMO_DB)
+	DAGSTER_HOME=$(DEMO_HOME) $(PY) -m gomag_assets.demo.run --db $(DEMO_DB)
 
 ## Run the whole test suite.
 test: $(STAMP)

@@ -12,15 +12,15 @@ from dagster import (
     with_source_code_references,
 )
 
-from gomag_assets.alert_sensors import build_alert_sensors
 from gomag_assets.assets import imported_orders, raw_orders, validated_orders
 from gomag_assets.assets.common import ASSET_GROUP
-from gomag_assets.checks import build_freshness_check
+from gomag_assets.automation.alerts import build_alert_sensors
+from gomag_assets.automation.checks import build_freshness_check
+from gomag_assets.automation.schedules import build_freshness_schedule, build_schedules
+from gomag_assets.automation.sensors import build_late_updates_sensor
 from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore
-from gomag_assets.schedules import build_freshness_schedule, build_schedules
-from gomag_assets.sensors import build_late_updates_sensor
 from gomag_assets.settings import GoMagSettingError, Settings, load_settings
 
 

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from dagster import build_sensor_context, instance_for_test, materialize
 
-from gomag_assets.alerts import API_KEY_ENV, WEBHOOK_ENV, Alert, deliver
 from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.automation.alerts import API_KEY_ENV, WEBHOOK_ENV, Alert, deliver
 from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings

@@ -69,7 +69,7 @@ def test_partition_range_backfill_from_the_cli(tmp_path, demo_shop):
 
 def test_an_invalid_setting_is_one_clear_line(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "gomag_assets.demo_run", "--days", "1"],
+        [sys.executable, "-m", "gomag_assets.demo.run", "--days", "1"],
         cwd=ROOT,
         env=_env(tmp_path, GOMAG_START_DATE="2024-02-30"),
         capture_output=True,

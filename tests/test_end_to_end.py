@@ -26,9 +26,9 @@ from dagster import DagsterInstance
 from test_assets import RANGE, _expected_statuses
 
 from gomag_assets.assets.validated_orders import ValidationConfig
+from gomag_assets.automation.sensors import LateUpdateCursor
 from gomag_assets.constants import OrderStatus
 from gomag_assets.demo import DemoShop, DemoShopConfig
-from gomag_assets.sensors import LateUpdateCursor
 
 pytestmark = pytest.mark.slow
 

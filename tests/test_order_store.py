@@ -21,9 +21,9 @@ from store_fixtures import (
 )
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.order_decisions import NOTHING_TO_IMPORT
 from gomag_assets.resources.order_store import OrderStore
-from gomag_assets.resources.validation_frames import ITEM_COLUMNS, ORDER_COLUMNS
+from gomag_assets.resources.order_store.decisions import NOTHING_TO_IMPORT
+from gomag_assets.resources.order_store.validation_frames import ITEM_COLUMNS, ORDER_COLUMNS
 
 FETCHED_AT = "2026-10-01T15:00:00+00:00"
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=300)

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
+from gomag_assets.automation.sensors import LateUpdateCursor, build_late_updates_sensor
 from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.gomag_api import GoMagApi, GoMagApiError
 from gomag_assets.resources.order_store import OrderStore
-from gomag_assets.sensors import LateUpdateCursor, build_late_updates_sensor
 from gomag_assets.settings import load_settings
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")

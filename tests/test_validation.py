@@ -9,8 +9,8 @@ from dagster import check_dagster_type
 from order_payloads import MISSING, NOW, landed, order, product, service
 
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX, Verdict
-from gomag_assets.schemas import ITEM_DAGSTER_TYPE, ORDER_DAGSTER_TYPE, ItemLine, Order
 from gomag_assets.validation import ITEM_COLUMNS, ORDER_COLUMNS, ValidationResult, validate_orders
+from gomag_assets.validation.schemas import ITEM_DAGSTER_TYPE, ORDER_DAGSTER_TYPE, ItemLine, Order
 
 
 def validate(raw: list[tuple[str, str]], **options) -> ValidationResult:

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from order_payloads import NOW, order, product, service
 
-from gomag_assets.canonical import decimal_text
-from gomag_assets.schemas import ItemLine, Order
 from gomag_assets.validation import ValidationResult, validate_orders
+from gomag_assets.validation.canonical import decimal_text
+from gomag_assets.validation.schemas import ItemLine, Order
 
 PROPERTY_SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -12,7 +12,7 @@ from gomag_assets.assets.common import (
     days_of_run,
 )
 from gomag_assets.assets.validated_orders import validated_orders
-from gomag_assets.checks import DayAccount, conservation_result
+from gomag_assets.automation.checks import DayAccount, conservation_result
 from gomag_assets.constants import OrderStatus
 from gomag_assets.metadata import markdown_table
 from gomag_assets.partitions import order_partitions

@@ -18,13 +18,13 @@ from gomag_assets.assets.common import (
     days_of_run,
 )
 from gomag_assets.assets.raw_orders import raw_orders
-from gomag_assets.checks import DayCounts, malformed_share_result
+from gomag_assets.automation.checks import DayCounts, malformed_share_result
 from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES
 from gomag_assets.metadata import frame_column_schema, markdown_table
 from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.order_store import OrderStore
-from gomag_assets.schemas import ORDER_DAGSTER_TYPE
 from gomag_assets.validation import validate_orders
+from gomag_assets.validation.schemas import ORDER_DAGSTER_TYPE
 
 ORDER_COLUMN_SCHEMA = ORDER_DAGSTER_TYPE.metadata["schema"].value
 

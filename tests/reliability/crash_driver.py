@@ -27,8 +27,7 @@ from unittest import mock
 
 from store_fixtures import PARTITION, FaultyStore, make_malformed, make_orders, nth_statement
 
-from gomag_assets.resources import errors_log
-from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store import OrderStore, errors_log
 
 BATCH_SIZE = 600
 MALFORMED_REASONS = (
@@ -141,7 +140,7 @@ def _store_frames() -> list[Any]:
     frames = []
     frame = sys._getframe(1)
     while frame is not None:
-        if frame.f_code.co_filename.endswith("tiered_insert.py"):
+        if frame.f_code.co_filename.endswith("tiers.py"):
             frames.append(frame)
         frame = frame.f_back
     return frames

@@ -14,8 +14,8 @@ import pytest
 from store_fixtures import PARTITION, row_count
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.errors_log import MalformedRecord
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.errors_log import MalformedRecord
 from reliability.crash_driver import (
     DEATH_NOTE,
     MALFORMED_REASONS,

@@ -32,7 +32,7 @@ from pipeline import materialize_day
 from gomag_assets.assets import raw_orders
 from gomag_assets.demo import DemoShop
 from gomag_assets.resources.gomag_api import GoMagApi
-from gomag_assets.resources.gomag_pages import RawOrder
+from gomag_assets.resources.gomag_api.pages import RawOrder
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.validation import validate_orders
 

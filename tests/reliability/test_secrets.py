@@ -32,8 +32,8 @@ from dagster import (
     serialize_value,
 )
 
-from gomag_assets.alerts import API_KEY_ENV, WEBHOOK_ENV
 from gomag_assets.assets import raw_orders
+from gomag_assets.automation.alerts import API_KEY_ENV, WEBHOOK_ENV
 from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore

@@ -38,8 +38,8 @@ from dagster import BetaWarning
 from dagster_pandera import pandera_schema_to_dagster_type
 from pandera.typing import Series
 
-from gomag_assets.canonical import per_distinct
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX, Verdict
+from gomag_assets.validation.canonical import per_distinct
 
 EARLIEST_ORDER_DATE = "2000-01-01 00:00:00"
 """No GoMag order predates this; an earlier date is a broken clock or a placeholder."""

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import pandas as pd
 import pandera.pandas as pa
 
-from gomag_assets.canonical import is_valid_unicode
-from gomag_assets.normalize import ITEM_FIELDS, ORDER_FIELDS, Reason, shown
-from gomag_assets.schemas import EARLIEST_ORDER_DATE, FUTURE_TOLERANCE, NOT_IN_FUTURE
+from gomag_assets.validation.canonical import is_valid_unicode
+from gomag_assets.validation.normalize import ITEM_FIELDS, ORDER_FIELDS, Reason, shown
+from gomag_assets.validation.schemas import EARLIEST_ORDER_DATE, FUTURE_TOLERANCE, NOT_IN_FUTURE
 
 MAX_REASONS = 20
 """Reasons listed per order; more are counted, so a broken 1 MB payload stays a short message."""

@@ -20,10 +20,10 @@ from dataclasses import replace
 from typing import Any
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.errors_log import MalformedRecord
-from gomag_assets.resources.lossless_text import is_storable_text
-from gomag_assets.resources.order_decisions import Decision, crash_reason, mark_malformed
-from gomag_assets.resources.order_rows import (
+from gomag_assets.resources.order_store.decisions import Decision, crash_reason, mark_malformed
+from gomag_assets.resources.order_store.errors_log import MalformedRecord
+from gomag_assets.resources.order_store.lossless_text import is_storable_text
+from gomag_assets.resources.order_store.rows import (
     PER_ROW_ERRORS,
     GroupWriteFailed,
     OrderRows,
@@ -33,7 +33,7 @@ from gomag_assets.resources.order_rows import (
     write_errors,
     write_rows,
 )
-from gomag_assets.resources.store_schema import refuses_writes, utc_now
+from gomag_assets.resources.order_store.sqlite import refuses_writes, utc_now
 
 _SAVEPOINT = "SAVEPOINT order_group"
 _ROLLBACK_TO = "ROLLBACK TO order_group"

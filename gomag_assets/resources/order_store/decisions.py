@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gomag_assets.constants import OrderStatus, Verdict
-from gomag_assets.resources.lossless_text import is_storable_text, storable_text
+from gomag_assets.resources.order_store.lossless_text import is_storable_text, storable_text
 
 NOTHING_TO_IMPORT = "nothing to import: only service lines"
 

@@ -16,7 +16,7 @@ from json.decoder import scanstring
 from typing import Any, NamedTuple
 
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX
-from gomag_assets.resources.lossless_text import is_storable_text
+from gomag_assets.resources.order_store.lossless_text import is_storable_text
 
 
 @dataclass(frozen=True)

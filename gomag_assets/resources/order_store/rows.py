@@ -14,8 +14,8 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.lossless_text import is_storable_text
-from gomag_assets.resources.order_decisions import Decision, crash_reason, decide
+from gomag_assets.resources.order_store.decisions import Decision, crash_reason, decide
+from gomag_assets.resources.order_store.lossless_text import is_storable_text
 
 PER_ROW_ERRORS = (
     sqlite3.IntegrityError,

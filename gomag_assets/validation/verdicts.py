@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from gomag_assets.canonical import (
+from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES, Verdict
+from gomag_assets.validation.canonical import (
     decimal_texts,
     drop_invalid_unicode,
     names_in,
@@ -24,10 +25,9 @@ from gomag_assets.canonical import (
     shop_local_times,
     texts,
 )
-from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES, Verdict
-from gomag_assets.normalize import NormalizedPayloads, normalize_payloads
-from gomag_assets.reasons import error_messages, item_reasons, order_reasons
-from gomag_assets.schemas import (
+from gomag_assets.validation.normalize import NormalizedPayloads, normalize_payloads
+from gomag_assets.validation.reasons import error_messages, item_reasons, order_reasons
+from gomag_assets.validation.schemas import (
     FORM_CHECKS,
     FUTURE_TOLERANCE,
     ITEM_COLUMNS,

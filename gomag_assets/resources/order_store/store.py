@@ -2,7 +2,7 @@
 
 Each public method opens its own connection, so one resource can serve assets, sensors, checks
 and the operator command at once. ``save_orders_batch`` writes in three tiers (see
-:mod:`tiered_insert`); everything else is one short transaction or one read.
+:mod:`tiers`); everything else is one short transaction or one read.
 """
 
 import datetime as dt
@@ -19,11 +19,12 @@ import dagster as dg
 import pandas as pd
 
 from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
-from gomag_assets.resources import store_schema, validation_frames
-from gomag_assets.resources.errors_log import append_records
-from gomag_assets.resources.lossless_text import from_sqlite, to_sqlite
-from gomag_assets.resources.store_schema import StoreUnavailable
-from gomag_assets.resources.tiered_insert import TieredBatch, require_unique_order_ids
+from gomag_assets.resources.order_store import sqlite as store_sqlite
+from gomag_assets.resources.order_store import validation_frames
+from gomag_assets.resources.order_store.errors_log import append_records
+from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.resources.order_store.sqlite import StoreUnavailable
+from gomag_assets.resources.order_store.tiers import TieredBatch, require_unique_order_ids
 
 
 class RawOrderLike(Protocol):
@@ -128,13 +129,13 @@ class OrderStore(dg.ConfigurableResource):
     def begin_sync_run(self, run_id: str, window_start: str, window_end: str) -> None:
         """Record that a run started importing the partitions ``window_start``..``window_end``."""
         with self._transaction() as conn:
-            conn.execute(_BEGIN_RUN, (run_id, window_start, window_end, store_schema.utc_now()))
+            conn.execute(_BEGIN_RUN, (run_id, window_start, window_end, store_sqlite.utc_now()))
 
     def finish_sync_run(self, run_id: str, outcome: str) -> dict[str, int]:
         """Close a run with its outcome; returns (and stores) its orders per status."""
         with self._transaction() as conn:
             counts = _counts(conn.execute(_RUN_STATUS_COUNTS, (run_id, None, None)))
-            finished = (store_schema.utc_now(), outcome, json.dumps(counts), run_id)
+            finished = (store_sqlite.utc_now(), outcome, json.dumps(counts), run_id)
             if conn.execute(_FINISH_RUN, finished).rowcount == 0:
                 raise LookupError(f"unknown sync run {run_id!r}: begin_sync_run was not called")
         return counts
@@ -210,7 +211,7 @@ class OrderStore(dg.ConfigurableResource):
     def mark_deleted_in_roa(self, order_id: str, reason: str) -> None:
         """Record that an operator deleted the order downstream; syncs will not bring it back."""
         with self._transaction() as conn:
-            marked = (OrderStatus.DELETED_IN_ROA.value, reason, store_schema.utc_now(), order_id)
+            marked = (OrderStatus.DELETED_IN_ROA.value, reason, store_sqlite.utc_now(), order_id)
             if conn.execute(_MARK_DELETED, marked).rowcount == 0:
                 raise LookupError(f"unknown order id {order_id!r}")
 
@@ -218,7 +219,7 @@ class OrderStore(dg.ConfigurableResource):
 
     def _open_connection(self) -> sqlite3.Connection:
         """Every connection the store uses comes from here (tests override it to inject faults)."""
-        return store_schema.connect(self.db_path, self.busy_timeout_ms)
+        return store_sqlite.connect(self.db_path, self.busy_timeout_ms)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -237,13 +238,13 @@ class OrderStore(dg.ConfigurableResource):
         except StoreUnavailable:
             raise
         except sqlite3.Error as error:
-            if not store_schema.refuses_writes(error):
+            if not store_sqlite.refuses_writes(error):
                 raise
-            raise store_schema.unavailable(self.db_path, self.busy_timeout_ms, error) from error
+            raise store_sqlite.unavailable(self.db_path, self.busy_timeout_ms, error) from error
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as conn, store_schema.immediate_transaction(conn):
+        with self._connection() as conn, store_sqlite.immediate_transaction(conn):
             yield conn
 
 

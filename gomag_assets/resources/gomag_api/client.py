@@ -19,7 +19,7 @@ import httpx
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from gomag_assets.resources.gomag_pages import OrderPage, PageProblem, RawOrder, scan_envelope
+from gomag_assets.resources.gomag_api.pages import OrderPage, PageProblem, RawOrder, scan_envelope
 
 MAX_PAGE_LIMIT = 100
 ORDERS_PATH = "/order/read/json"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from gomag_assets.resources.lossless_text import from_sqlite, to_sqlite
-from gomag_assets.schemas import ITEM_COLUMNS, ORDER_COLUMNS
+from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.validation.schemas import ITEM_COLUMNS, ORDER_COLUMNS
 
 _FLAGS = {"is_cancelled", "nothing_to_import", "is_service"}
 

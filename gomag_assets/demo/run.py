@@ -21,7 +21,7 @@ from gomag_assets.settings import GoMagSettingError, Settings, load_settings
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m gomag_assets.demo_run", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gomag_assets.demo.run", description=__doc__)
     parser.add_argument("--days", type=int, default=3, help="how many days up to today")
     parser.add_argument("--orders-per-day", type=int, default=40)
     parser.add_argument("--db", default="data/demo.sqlite", help="the SQLite order store file")

@@ -1,0 +1,1 @@
+"""What runs the assets without a person: schedules, sensors, alerts and asset checks."""

@@ -1,0 +1,6 @@
+"""The order store: raw landings, validation verdicts, imported orders and run history."""
+
+from gomag_assets.resources.order_store.sqlite import StoreUnavailable
+from gomag_assets.resources.order_store.store import BatchOutcome, OrderStore, RawOrderLike
+
+__all__ = ["BatchOutcome", "OrderStore", "RawOrderLike", "StoreUnavailable"]
