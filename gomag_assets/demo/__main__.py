@@ -8,6 +8,10 @@ from collections.abc import Sequence
 from gomag_assets.demo.config import DemoShopConfig
 from gomag_assets.demo.shop import DemoShop
 
+GOMAG_READ_LIMIT = 1.0
+GOMAG_READ_BURST = 5
+"""GoMag's documented read limit: 1 request per second, bursts of 5."""
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve a demo shop and print the environment a GoMagApi needs to reach it."""
@@ -18,7 +22,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         malformed_share=args.malformed_share,
         api_key=args.api_key,
         api_shop=args.api_shop,
-        rate_limit_per_second=args.rate_limit,
+        rate_limit_per_second=args.rate_limit or None,
+        rate_limit_burst=args.burst,
     )
     stopped = threading.Event()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
@@ -44,7 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--orders-per-day", type=int, default=defaults.orders_per_day)
     parser.add_argument("--malformed-share", type=float, default=defaults.malformed_share)
     parser.add_argument(
-        "--rate-limit", type=float, default=None, help="requests per second before 429"
+        "--rate-limit",
+        type=float,
+        default=GOMAG_READ_LIMIT,
+        help="requests per second the shop's leaky bucket drains (GoMag: 1); 0 = unlimited",
+    )
+    parser.add_argument(
+        "--burst",
+        type=int,
+        default=GOMAG_READ_BURST,
+        help="requests the bucket holds before answering 429 (GoMag: 5)",
     )
     return parser
 

@@ -5,8 +5,9 @@ Handler threads and the test thread touch these at once, so every read and write
 
 import collections
 import threading
-import time
 from typing import NamedTuple
+
+from gomag_assets.demo.rate_limit import LeakyBucket
 
 ONE_SHOT_FAULTS = (
     "429",
@@ -20,13 +21,20 @@ ONE_SHOT_FAULTS = (
     "drop",
     "auth_error",
     "error_200",
+    "error_600",
+    "error_404",
+    "error_1",
     "no_data",
     "short_page",
+    "stamped_200",
 )
 """``slow`` stalls past the client timeout; ``truncated`` cuts the JSON short; ``drop`` closes
-the connection mid-body; ``error_200`` is a GoMag error body other than auth or NO DATA;
-``no_data`` answers NO DATA for a page that exists; ``short_page`` sends a well-formed page
-with half its orders left out (its ``total`` and ``pages`` unchanged)."""
+the connection mid-body; ``auth_error``, ``error_200`` (a server error), ``error_600``
+(``MISSING_ORDER_ID``), ``error_404`` (``"status": "404"`` with an ``errorMessage``) and
+``error_1`` (``{"error": 1}`` alone) are GoMag's error bodies sent with HTTP 200; ``no_data``
+answers NO DATA for a page that exists; ``short_page`` sends a well-formed page with half its
+orders left out (its ``total`` and ``pages`` unchanged); ``stamped_200`` is a normal answer that
+also carries ``"error": "200", "status": "200"``, as some GoMag answers do."""
 
 PASS = "ok"
 """A queue entry that answers one request normally, to aim a fault at a later page."""
@@ -38,6 +46,8 @@ class RecordedRequest(NamedTuple):
     headers: dict[str, str]
     client_port: int
     """Tells connections apart: a client that reuses its connection keeps its port."""
+    arrived_at: float = 0.0
+    """``time.monotonic()`` when the request arrived, before the rate limit judged it."""
 
 
 class Traffic:
@@ -94,27 +104,59 @@ class Traffic:
 
 
 class FaultSwitches:
-    """Runtime-settable misbehaviour: a rate limit, one-shot faults, a persistent fault."""
+    """Runtime-settable misbehaviour: a rate limit, one-shot faults, a persistent fault, an
+    ignored date filter."""
 
     def __init__(
-        self, rate_limit_per_second: float | None, retry_after_seconds: float | None
+        self,
+        rate_limit_per_second: float | None,
+        retry_after_seconds: float | None,
+        rate_limit_burst: int = 5,
+        ignore_date_filter: bool = False,
     ) -> None:
         self._lock = threading.Lock()
         self._queue: collections.deque[str] = collections.deque()
         self._persistent: str | None = None
         self._arrivals = 0
         self._retry_after_seconds = retry_after_seconds
-        self._set_rate_limit(rate_limit_per_second)
+        self._ignore_date_filter = ignore_date_filter
+        self._bucket = _bucket(rate_limit_per_second, rate_limit_burst)
+        self._burst = rate_limit_burst
 
     @property
     def rate_limit_per_second(self) -> float | None:
         with self._lock:
-            return self._rate
+            return None if self._bucket is None else self._bucket.rate
 
     @rate_limit_per_second.setter
     def rate_limit_per_second(self, rate: float | None) -> None:
+        """A new limit starts with an empty bucket."""
         with self._lock:
-            self._set_rate_limit(rate)
+            self._bucket = _bucket(rate, self._burst)
+
+    @property
+    def rate_limit_burst(self) -> int:
+        with self._lock:
+            return self._burst
+
+    @rate_limit_burst.setter
+    def rate_limit_burst(self, burst: int) -> None:
+        """A new capacity starts with an empty bucket."""
+        with self._lock:
+            rate = None if self._bucket is None else self._bucket.rate
+            self._bucket = _bucket(rate, burst)
+            self._burst = burst
+
+    @property
+    def ignore_date_filter(self) -> bool:
+        """Answer the most recent orders whatever ``startDate``/``endDate`` say."""
+        with self._lock:
+            return self._ignore_date_filter
+
+    @ignore_date_filter.setter
+    def ignore_date_filter(self, ignore: bool) -> None:
+        with self._lock:
+            self._ignore_date_filter = ignore
 
     @property
     def retry_after_seconds(self) -> float | None:
@@ -165,25 +207,22 @@ class FaultSwitches:
             self._arrivals += count
 
     def clear(self) -> None:
-        """Back to a well-behaved shop (the rate limit stays as configured)."""
+        """Back to a well-behaved shop (the rate limit and the date filter switch stay)."""
         with self._lock:
             self._queue.clear()
             self._persistent = None
             self._arrivals = 0
 
-    def admit(self) -> tuple[bool, int | None]:
-        """Take a rate-limit token: (admitted, tokens left), or (True, None) with no limit."""
+    def admit(self) -> tuple[bool, dict[str, str]]:
+        """Judge one request by the rate limit: (admitted, the rate headers for its answer).
+
+        With no limit every request is admitted and no rate headers are sent.
+        """
         with self._lock:
-            if self._rate is None:
-                return True, None
-            now = time.monotonic()
-            capacity = max(self._rate, 1.0)
-            self._tokens = min(capacity, self._tokens + (now - self._refilled_at) * self._rate)
-            self._refilled_at = now
-            if self._tokens < 1.0:
-                return False, 0
-            self._tokens -= 1.0
-            return True, int(self._tokens)
+            if self._bucket is None:
+                return True, {}
+            admitted, remaining = self._bucket.admit()
+            return admitted, self._bucket.headers(remaining)
 
     def next_fault(self) -> str | None:
         with self._lock:
@@ -197,12 +236,11 @@ class FaultSwitches:
             count, self._arrivals = self._arrivals, 0
             return count
 
-    def _set_rate_limit(self, rate: float | None) -> None:
-        if rate is not None and rate <= 0:
-            raise ValueError("rate limit must be positive (or None for no limit)")
-        self._rate = rate
-        self._tokens = max(rate or 0.0, 1.0)
-        self._refilled_at = time.monotonic()
+
+def _bucket(rate: float | None, burst: int) -> LeakyBucket | None:
+    if rate is not None and rate <= 0:
+        raise ValueError("rate limit must be positive (or None for no limit)")
+    return None if rate is None else LeakyBucket(rate, burst)
 
 
 def _check_kind(kind: str) -> None:

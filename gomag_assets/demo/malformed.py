@@ -75,14 +75,15 @@ def _first_product_line(order: dict[str, Any]) -> dict[str, Any]:
             return line
     product = catalog.PRODUCTS[0]
     line = {
-        "id": str(len(lines) + 1),
+        "id": product.id,
         "type": "product",
         "sku": product.sku,
+        "ean": product.ean,
         "name": product.name,
-        "quantity": "1",
         "price": str(product.price),
-        "vat": catalog.VAT_RATE,
-        "total": str(product.price),
+        "baseprice": str(product.price),
+        "vat": lines[0]["vat"],  # a services-only order: its other lines give the rate
+        "quantity": "1.00",
     }
     if isinstance(items, dict):
         items[str(len(items))] = line

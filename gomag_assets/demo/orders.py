@@ -1,22 +1,28 @@
 """The demo shop's order book: deterministic GoMag order payloads for any day.
 
 Every order is derived from ``(seed, day, index)`` alone, so any day can be regenerated
-without state, and an order that "arrives later" is simply the next index of its day.
+without state, and an order that "arrives later" is simply the next index of its day. Orders
+have the keys, nesting and JSON types of GoMag's published ``order/read/json`` response
+(``tests/fixtures/gomag/``, docs/CONTRACTS.md §1), and on every sound order
+``total = Σ price × quantity − Σ discounts.value + delivery.total``.
 """
 
 import datetime
 import random
-import unicodedata
 from decimal import Decimal
 from typing import Any
 
 from gomag_assets.demo import catalog
 from gomag_assets.demo.config import DemoShopConfig
 from gomag_assets.demo.malformed import malform, malformed_kind_at
+from gomag_assets.demo.parties import billing, shipping
 
 ID_EPOCH = datetime.date(2000, 1, 1)
 ID_SLOTS_PER_DAY = 100_000
+ORDER_NUMBER_BASE = 4_000_000_000
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+NOT_SET = "0000-00-00 00:00:00"
+"""GoMag's placeholder for a date that is not set (an invoice or a delivery date)."""
 _CENT = Decimal("0.01")
 
 
@@ -59,56 +65,91 @@ def malformed_orders(day: datetime.date, config: DemoShopConfig) -> dict[str, st
     return found
 
 
-def build_order(day: datetime.date, index: int, config: DemoShopConfig) -> dict[str, Any]:
-    """One order payload shaped like GoMag's (CONTRACTS.md §1), malformed if its slot says so."""
-    rng = random.Random(f"{config.seed}:{day.isoformat()}:{index}")
-    as_numbers = rng.random() < 0.1
-    placed = _placed_at(rng, day, index, day_volume(day, config))
-    updated = placed
-    if rng.random() < 0.15:
-        updated += datetime.timedelta(days=rng.randint(1, 2), seconds=rng.randint(0, 8 * 3600))
-    status, status_id = (
-        catalog.CANCELLED_STATUS if rng.random() < 0.05 else rng.choice(catalog.OPEN_STATUSES)
-    )
-    lines = _lines(rng, as_numbers)
-    subtotal = sum((_amount(line["total"]) for line in lines), Decimal(0))
-    shipping = Decimal(0) if subtotal >= 250 else Decimal("15.00")
-    billing = _address(rng)
-    delivery = dict(billing) if rng.random() < 0.8 else billing | _location(rng)
-    the_id = order_id(day, index)
-    order = {
-        "id": the_id,
-        "number": f"GM-{the_id}",
-        "date": placed.strftime(TIMESTAMP_FORMAT),
-        "updated": updated.strftime(TIMESTAMP_FORMAT),
-        "status": status,
-        "statusId": status_id,
-        "currency": "RON",
-        "total": _money(subtotal + shipping, as_numbers),
-        "shipping": {"total": _money(shipping, as_numbers), "name": rng.choice(catalog.COURIERS)},
-        "payment": {"name": rng.choice(catalog.PAYMENT_METHODS)},
-        "billing": billing,
-        "delivery": delivery,
-        "items": {str(n): line for n, line in enumerate(lines)} if rng.random() < 0.2 else lines,
-    }
-    kind = malformed_kind_at(day, index, config)
-    if kind is not None:
-        malform(order, kind)
-    return order
-
-
-def _placed_at(
-    rng: random.Random, day: datetime.date, index: int, volume: int
-) -> datetime.datetime:
-    """Spread orders over 06:00-23:00 in id order, so a higher id is a later order."""
-    slot = 17 * 3600 / max(volume, 1)
+def placed_at(day: datetime.date, index: int, config: DemoShopConfig) -> datetime.datetime:
+    """When an order was placed: spread over 06:00-23:00 in id order (a higher id is later)."""
+    rng = random.Random(f"{config.seed}:{day.isoformat()}:{index}:placed")
+    slot = 17 * 3600 / max(day_volume(day, config), 1)
     seconds = min(6 * 3600 + (index - 1 + rng.random()) * slot, 86399)
     return datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(
         seconds=int(seconds)
     )
 
 
-def _lines(rng: random.Random, as_numbers: bool) -> list[dict[str, Any]]:
+def build_order(day: datetime.date, index: int, config: DemoShopConfig) -> dict[str, Any]:
+    """One order payload in GoMag's published shape, malformed if its slot says so."""
+    rng = random.Random(f"{config.seed}:{day.isoformat()}:{index}")
+    the_id = order_id(day, index)
+    placed = placed_at(day, index, config)
+    status = rng.choices(catalog.STATUSES, weights=(25, 15, 20, 20, 5, 15))[0]
+    lines = _lines(rng, catalog.vat_rate(day))
+    subtotal = sum((Decimal(line["price"]) * _quantity(line) for line in lines), Decimal(0))
+    two_decimals = rng.random() < 0.2  # GoMag spells money "264.40" as well as "990.5"
+    discounts = _discounts(rng, subtotal, two_decimals)
+    delivery = rng.choice(catalog.DELIVERIES)
+    charge = Decimal(0) if subtotal >= catalog.FREE_DELIVERY_FROM else delivery.charge
+    total = subtotal - sum((Decimal(d["value"]) for d in discounts), Decimal(0)) + charge
+    if config.shipping_as_product and charge:
+        lines.append(_delivery_line(delivery.name, charge, catalog.vat_rate(day)))
+        charge = Decimal(0)
+    channel = rng.choice(catalog.SALES_CHANNELS)
+    payment = rng.choice(catalog.PAYMENTS)
+    bill_to = billing(rng)
+    order: dict[str, Any] = {
+        "id": the_id,
+        "number": str(ORDER_NUMBER_BASE + int(the_id)),
+        "date": placed.strftime(TIMESTAMP_FORMAT),
+        "invoice": _invoice(rng, the_id, placed, status),
+        "total": _money(total, two_decimals),
+        "status": status.name,
+        "statusId": status.id,
+    }
+    if rng.random() < 0.4:
+        order["source"] = "internal" if channel == "Website" else "external"
+    order |= {
+        "sales_channel": channel,
+        "sales_agent": rng.choice(catalog.SALES_AGENTS) if rng.random() < 0.1 else "",
+        "currency": "RON",
+        "observation": rng.choice(catalog.OBSERVATIONS) if rng.random() < 0.15 else "",
+        "payment": {
+            "name": payment.name,
+            "online": "1" if payment.online else "0",
+            "completed": "1" if _is_paid(payment, status) else "0",
+        },
+        "delivery": _delivery(rng, delivery, charge, placed, status),
+        "shipping": shipping(rng, bill_to),
+        "items": {str(n): line for n, line in enumerate(lines)} if rng.random() < 0.2 else lines,
+        "billing": bill_to,
+        "discounts": discounts,
+    }
+    if status in catalog.WITH_CARRIER and delivery.carrier:
+        awb = "".join(str(rng.randint(0, 9)) for _ in range(10))
+        order["carrier"] = {"name": delivery.carrier, "awb": awb}
+    kind = malformed_kind_at(day, index, config)
+    if kind is not None:
+        malform(order, kind)
+    return order
+
+
+def money_text(value: Decimal) -> str:
+    """Money as GoMag usually spells it: no trailing zeros (``"990.5"``, ``"1005"``)."""
+    text = format(value.quantize(_CENT), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _money(value: Decimal, two_decimals: bool) -> str:
+    return format(value.quantize(_CENT), "f") if two_decimals else money_text(value)
+
+
+def _json_number(value: Decimal) -> int | float:
+    """``delivery.total`` is a JSON number in GoMag's answers: 0, 0.5, 19.9."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _quantity(line: dict[str, Any]) -> Decimal:
+    return Decimal(line["quantity"])
+
+
+def _lines(rng: random.Random, vat: str) -> list[dict[str, Any]]:
     """1-5 lines; one in five orders carries a service, so some carry nothing but services."""
     line_count = rng.randint(1, 5)
     with_service = rng.random() < 0.2
@@ -116,55 +157,86 @@ def _lines(rng: random.Random, as_numbers: bool) -> list[dict[str, Any]]:
     if with_service:
         picks.append(rng.choice(catalog.SERVICES))
     lines = []
-    for position, product in enumerate(picks, start=1):
+    for product in picks:
         is_service = product in catalog.SERVICES
         quantity = 1 if is_service else rng.choice((1, 1, 1, 2, 2, 3))
+        on_sale = not is_service and rng.random() < 0.25
+        price = (product.price * Decimal("0.85")).quantize(_CENT) if on_sale else product.price
         lines.append(
             {
-                "id": str(position),
+                "id": product.id,
                 "type": "service" if is_service else "product",
                 "sku": product.sku,
+                "ean": product.ean,
                 "name": product.name,
-                "quantity": quantity if as_numbers else str(quantity),
-                "price": _money(product.price, as_numbers),
-                "vat": int(catalog.VAT_RATE) if as_numbers else catalog.VAT_RATE,
-                "total": _money(product.price * quantity, as_numbers),
+                "price": money_text(price),
+                "baseprice": money_text(product.price),
+                "vat": vat,
+                "quantity": f"{quantity}.00",
             }
         )
     return lines
 
 
-def _address(rng: random.Random) -> dict[str, str]:
-    first, last = rng.choice(catalog.FIRST_NAMES), rng.choice(catalog.LAST_NAMES)
+def _delivery_line(name: str, charge: Decimal, vat: str) -> dict[str, Any]:
+    """The delivery charge as an item line, as a shop with ``shippingAsProduct`` sends it."""
+    price = money_text(charge)
     return {
-        "firstname": first,
-        "lastname": last,
-        "email": f"{_ascii(first)}.{_ascii(last)}{rng.randint(1, 99)}@example.ro",
-        "phone": "07" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
-        **_location(rng),
-        "country": "Romania",
-        "company": rng.choice(catalog.COMPANIES) if rng.random() < 0.1 else "",
+        "id": "0",
+        "type": "service",
+        "sku": "",
+        "ean": "",
+        "name": name,
+        "price": price,
+        "baseprice": price,
+        "vat": vat,
+        "quantity": "1.00",
     }
 
 
-def _location(rng: random.Random) -> dict[str, str]:
-    place = rng.choice(catalog.PLACES)
+def _discounts(rng: random.Random, subtotal: Decimal, two_decimals: bool) -> list[dict[str, str]]:
+    """Mostly none; some orders carry a discount or a voucher, a few carry two."""
+    count = rng.choices((0, 1, 2), weights=(65, 28, 7))[0]
+    discounts = []
+    for name, voucher in rng.sample(catalog.DISCOUNTS, count):
+        share = Decimal(rng.choice((5, 10, 15))) / 100
+        value = (subtotal * share).quantize(_CENT)
+        discounts.append({"value": _money(value, two_decimals), "name": name, "voucher": voucher})
+    return discounts
+
+
+def _invoice(
+    rng: random.Random, the_id: str, placed: datetime.datetime, status: catalog.Status
+) -> dict[str, str]:
+    """Paid and finished orders are invoiced after they were placed; others show placeholders."""
+    if status not in catalog.INVOICED:
+        return {"series": "", "number": "0", "date": NOT_SET}
+    issued = placed + datetime.timedelta(minutes=rng.randint(5, 36 * 60))
     return {
-        "address": f"{rng.choice(catalog.STREETS)} nr. {rng.randint(1, 120)}",
-        "city": place.city,
-        "region": place.region,
+        "series": "FCT",
+        "number": str(int(the_id) % 10_000_000),
+        "date": issued.strftime(TIMESTAMP_FORMAT),
     }
 
 
-def _ascii(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name.lower())
-    return "".join(c for c in decomposed if c.isascii() and c.isalnum())
+def _delivery(
+    rng: random.Random,
+    delivery: catalog.Delivery,
+    charge: Decimal,
+    placed: datetime.datetime,
+    status: catalog.Status,
+) -> dict[str, Any]:
+    shipped = status in catalog.WITH_CARRIER and rng.random() < 0.5
+    when = placed + datetime.timedelta(days=rng.randint(1, 3)) if shipped else None
+    return {
+        "name": delivery.name,
+        "total": _json_number(charge),
+        "date": when.strftime(TIMESTAMP_FORMAT) if when else NOT_SET,
+        "lockerId": rng.randint(1000, 99999) if delivery.locker else 0,
+    }
 
 
-def _money(value: Decimal, as_number: bool) -> str | float:
-    exact = value.quantize(_CENT)
-    return float(exact) if as_number else str(exact)
-
-
-def _amount(value: str | float) -> Decimal:
-    return Decimal(str(value))
+def _is_paid(payment: catalog.Payment, status: catalog.Status) -> bool:
+    if status in (catalog.PAID, catalog.FINISHED):
+        return True
+    return payment.online and status not in (catalog.NEW, catalog.CANCELLED)

@@ -14,18 +14,18 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from gomag_assets.demo.catalog import CANCELLED_STATUS
+from gomag_assets.demo.catalog import CANCELLED, STATUSES, Status
 from gomag_assets.demo.config import DemoShopConfig
 from gomag_assets.demo.faults import FaultSwitches, Traffic
 from gomag_assets.demo.malformed import malformed_kind_at
 from gomag_assets.demo.orders import (
     ID_EPOCH,
     ID_SLOTS_PER_DAY,
-    TIMESTAMP_FORMAT,
     build_order,
     day_volume,
     order_day,
     order_id,
+    placed_at,
 )
 from gomag_assets.demo.server import ShopServer
 
@@ -33,18 +33,32 @@ API_PATH = "/api/v1"
 
 
 class DemoShop:
-    """A GoMag-compatible shop whose orders follow from its config, plus any edits made since."""
+    """A GoMag-compatible shop whose orders follow from its config, plus any edits made since.
+
+    Like GoMag, the shop knows when each order was last modified (placed, or edited through
+    ``edit_order``/``cancel_order``) without saying so in the payload: the ``updated`` query
+    filter uses it, and ``modified_at`` tells tests.
+    """
 
     def __init__(self, config: DemoShopConfig | None = None) -> None:
         self.config = config or DemoShopConfig()
         self.faults = FaultSwitches(
-            self.config.rate_limit_per_second, self.config.retry_after_seconds
+            self.config.rate_limit_per_second,
+            self.config.retry_after_seconds,
+            self.config.rate_limit_burst,
+            self.config.ignore_date_filter,
         )
         self.traffic = Traffic()
         self._lock = threading.Lock()
         self._built: dict[datetime.date, list[dict[str, Any]]] = {}
         self._arrived: dict[datetime.date, int] = {}
         self._edited: dict[str, dict[str, Any]] = {}
+        self._modified: dict[str, datetime.datetime] = {}
+        self._published: dict[str, dict[str, Any]] = {}
+        for order in self.config.published_orders:
+            if self._generated_slot(order["id"]) is not None:
+                raise ValueError(f"published order id {order['id']} is a generated order's id")
+            self._published[order["id"]] = copy.deepcopy(order)
         self._server: ShopServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -63,6 +77,11 @@ class DemoShop:
     @property
     def today(self) -> datetime.date:
         return self.config.clock().date()
+
+    @property
+    def statuses(self) -> tuple[Status, ...]:
+        """The shop's own order statuses (names and string ids), as ``order/status`` lists them."""
+        return STATUSES
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -122,20 +141,31 @@ class DemoShop:
             return copy.deepcopy(self._current(the_id))
 
     def cancel_order(self, the_id: str) -> dict[str, Any]:
-        """Cancel as a shop operator would: status ``Anulata``, ``updated`` = now."""
-        status, status_id = CANCELLED_STATUS
-        return self.edit_order(the_id, status=status, statusId=status_id)
+        """Cancel as a shop operator would: status ``Anulata`` (id ``"7"``)."""
+        return self.edit_order(the_id, status=CANCELLED.name, statusId=CANCELLED.id)
 
     def edit_order(self, the_id: str, **changes: Any) -> dict[str, Any]:
-        """Replace top-level fields of an order; ``updated`` becomes now unless given.
+        """Replace top-level fields of an order; the shop notes the time (nothing in the payload).
 
         Later requests return the edited order; the result is a copy of it.
         """
-        stamp = self.config.clock().strftime(TIMESTAMP_FORMAT)
+        now = self.config.clock()
         with self._lock:
-            edited = copy.deepcopy(self._current(the_id)) | {"updated": stamp} | changes
+            edited = copy.deepcopy(self._current(the_id)) | changes
             self._edited[the_id] = edited
+            self._modified[the_id] = now
             return copy.deepcopy(edited)
+
+    def modified_at(self, the_id: str) -> datetime.datetime:
+        """When an order was placed or last edited, shop-local; KeyError for an unknown id."""
+        with self._lock:
+            self._current(the_id)
+            if the_id in self._modified:
+                return self._modified[the_id]
+            slot = self._generated_slot(the_id)
+            if slot is None:
+                return datetime.datetime.fromisoformat(self._published[the_id]["date"])
+            return placed_at(*slot, self.config)
 
     def add_orders(self, day: datetime.date, count: int = 1) -> list[str]:
         """New orders placed on ``day`` (ids above the day's existing ones); returns their ids."""
@@ -152,40 +182,63 @@ class DemoShop:
         end: datetime.date,
         updated_since: datetime.date | None = None,
     ) -> list[tuple[str, dict[str, Any]]]:
-        """(id, order) placed within ``start..end``, newest first, as the API pages them.
+        """(id, order) placed within ``start..end`` (and, with ``updated_since``, modified on or
+        after it), newest first, as the API pages them.
 
         The orders are shared, not copied: callers must not change them.
         """
         first_day = max(start, ID_EPOCH)
         days = [first_day + datetime.timedelta(n) for n in range((end - first_day).days + 1)]
         with self._lock:
-            found = [entry for day in days for entry in self._day(day)]
-        if updated_since is not None:
-            since = updated_since.isoformat()
-            found = [(i, o) for i, o in found if str(o.get("updated", ""))[:10] >= since]
-        found.reverse()
-        return found
+            found = [(day, entry) for day in days for entry in self._day(day)]
+            if updated_since is not None:
+                found = [
+                    (day, (the_id, order))
+                    for day, (the_id, order) in found
+                    if self._modified_on(the_id, day) >= updated_since
+                ]
+        return [entry for _, entry in reversed(found)]
 
     def _day_count(self, day: datetime.date) -> int:
         return day_volume(day, self.config) + self._arrived.get(day, 0)
 
     def _day(self, day: datetime.date) -> list[tuple[str, dict[str, Any]]]:
-        """(id, order) of a day as it stands, built on first use; caller holds the lock."""
+        """(id, order) of a day as it stands, generated orders first; caller holds the lock."""
         built = self._built.setdefault(day, [])
         while len(built) < self._day_count(day):
             built.append(build_order(day, len(built) + 1, self.config))
-        entries = []
-        for index, order in enumerate(built, start=1):
-            the_id = order_id(day, index)
-            entries.append((the_id, self._edited.get(the_id, order)))
-        return entries
+        entries = [(order_id(day, index), order) for index, order in enumerate(built, start=1)]
+        entries += [
+            (the_id, order)
+            for the_id, order in self._published.items()
+            if order["date"][:10] == day.isoformat()
+        ]
+        return [(the_id, self._edited.get(the_id, order)) for the_id, order in entries]
+
+    def _modified_on(self, the_id: str, listed_on: datetime.date) -> datetime.date:
+        """An order's last modification day: its edit's, else the day it is listed on (placed).
+        Caller holds the lock."""
+        edited = self._modified.get(the_id)
+        return edited.date() if edited is not None else listed_on
+
+    def _generated_slot(self, the_id: str) -> tuple[datetime.date, int] | None:
+        """(day, index) of a generated order id the shop has issued, else None."""
+        try:
+            day, index = order_day(the_id), int(the_id) % ID_SLOTS_PER_DAY
+        except (ValueError, OverflowError):
+            return None
+        if day < ID_EPOCH or not 1 <= index <= self._day_count(day):
+            return None
+        return day, index
 
     def _current(self, the_id: str) -> dict[str, Any]:
         """Caller holds the lock."""
-        try:
-            day, index = order_day(the_id), int(the_id) % ID_SLOTS_PER_DAY
-        except ValueError:
-            raise KeyError(the_id) from None
-        if not 1 <= index <= self._day_count(day):
+        if the_id in self._edited:
+            return self._edited[the_id]
+        if the_id in self._published:
+            return self._published[the_id]
+        slot = self._generated_slot(the_id)
+        if slot is None:
             raise KeyError(the_id)
+        day, index = slot
         return self._day(day)[index - 1][1]
