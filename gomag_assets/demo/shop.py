@@ -50,15 +50,20 @@ class DemoShop:
         )
         self.traffic = Traffic()
         self._lock = threading.Lock()
-        self._built: dict[datetime.date, list[dict[str, Any]]] = {}
+        self._built: dict[datetime.date, list[tuple[str, dict[str, Any]]]] = {}
         self._arrived: dict[datetime.date, int] = {}
         self._edited: dict[str, dict[str, Any]] = {}
         self._modified: dict[str, datetime.datetime] = {}
         self._published: dict[str, dict[str, Any]] = {}
+        self._published_on: dict[datetime.date, list[tuple[str, dict[str, Any]]]] = {}
         for order in self.config.published_orders:
             if self._generated_slot(order["id"]) is not None:
                 raise ValueError(f"published order id {order['id']} is a generated order's id")
             self._published[order["id"]] = copy.deepcopy(order)
+            day = datetime.date.fromisoformat(order["date"][:10])
+            self._published_on.setdefault(day, []).append(
+                (order["id"], self._published[order["id"]])
+            )
         self._server: ShopServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -189,30 +194,35 @@ class DemoShop:
         """
         first_day = max(start, ID_EPOCH)
         days = [first_day + datetime.timedelta(n) for n in range((end - first_day).days + 1)]
+        found: list[tuple[str, dict[str, Any]]] = []
         with self._lock:
-            found = [(day, entry) for day in days for entry in self._day(day)]
-            if updated_since is not None:
-                found = [
-                    (day, (the_id, order))
-                    for day, (the_id, order) in found
-                    if self._modified_on(the_id, day) >= updated_since
-                ]
-        return [entry for _, entry in reversed(found)]
+            for day in days:
+                entries = self._day(day)
+                if updated_since is not None:
+                    entries = [
+                        (the_id, order)
+                        for the_id, order in entries
+                        if self._modified_on(the_id, day) >= updated_since
+                    ]
+                found += entries
+        found.reverse()
+        return found
 
     def _day_count(self, day: datetime.date) -> int:
         return day_volume(day, self.config) + self._arrived.get(day, 0)
 
     def _day(self, day: datetime.date) -> list[tuple[str, dict[str, Any]]]:
-        """(id, order) of a day as it stands, generated orders first; caller holds the lock."""
+        """(id, order) of a day as it stands, generated orders first; caller holds the lock.
+
+        Built on first use and kept: every listing walks whole days, so this stays cheap.
+        """
         built = self._built.setdefault(day, [])
         while len(built) < self._day_count(day):
-            built.append(build_order(day, len(built) + 1, self.config))
-        entries = [(order_id(day, index), order) for index, order in enumerate(built, start=1)]
-        entries += [
-            (the_id, order)
-            for the_id, order in self._published.items()
-            if order["date"][:10] == day.isoformat()
-        ]
+            index = len(built) + 1
+            built.append((order_id(day, index), build_order(day, index, self.config)))
+        entries = built + self._published_on.get(day, [])
+        if not self._edited:
+            return entries
         return [(the_id, self._edited.get(the_id, order)) for the_id, order in entries]
 
     def _modified_on(self, the_id: str, listed_on: datetime.date) -> datetime.date:
