@@ -5,6 +5,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -14,16 +15,21 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pipeline import materialize_day
 
+from gomag_assets.assets import raw_orders
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX
-from gomag_assets.demo import DemoShop, DemoShopConfig
+from gomag_assets.demo import STATUSES, DemoShop, DemoShopConfig
 from gomag_assets.resources.gomag_api import (
     FetchResult,
     GoMagApi,
     GoMagApiError,
     GoMagAuthError,
+    GoMagFilterIgnored,
     GoMagRateLimited,
+    GoMagRequestRejected,
 )
+from gomag_assets.resources.order_store import OrderStore
 
 DAY = datetime.date(2026, 10, 1)
 ShopFactory = Callable[..., DemoShop]
@@ -110,8 +116,9 @@ def test_string_and_json_numbers_are_kept_verbatim(
         o.payload
         for o in api_factory(demo_shop).fetch_orders(DAY, DAY + datetime.timedelta(6)).orders
     ]
-    assert any('"quantity": "' in payload for payload in payloads)
-    assert any('"quantity": 1' in payload for payload in payloads)
+    assert any('"quantity": "2.00"' in payload for payload in payloads)
+    assert any(re.search(r'"total": [0-9]+\.[0-9]+, "date"', payload) for payload in payloads)
+    assert any(re.search(r'"customerId": [0-9]+', payload) for payload in payloads)
 
 
 def test_empty_window_as_empty_list_or_no_data_gives_no_orders(
@@ -168,7 +175,10 @@ def test_updated_since_returns_only_orders_changed_since(
 
 @pytest.mark.parametrize(
     "fault",
-    ["429", "500", "502", "503", "slow", "non_json", "html_200", "truncated", "drop", "error_200"],
+    [
+        *("429", "500", "502", "503", "slow", "non_json", "html_200", "truncated", "drop"),
+        *("error_200", "error_1", "no_data", "short_page"),
+    ],
 )
 def test_transient_fault_is_retried_then_the_window_completes(
     shop_factory: ShopFactory, api_factory: ApiFactory, fault: str
@@ -247,19 +257,196 @@ def test_wrong_endpoint_fails_at_once(demo_shop: DemoShop, api_factory: ApiFacto
     assert demo_shop.traffic.requests == 1
 
 
-def test_pacing_keeps_a_healthy_run_clear_of_429s(
+def _arrival_span(shop: DemoShop) -> float:
+    """Seconds from the first to the last request the shop received."""
+    arrivals = [request.arrived_at for request in shop.traffic.recent_requests]
+    return arrivals[-1] - arrivals[0]
+
+
+def test_pacing_by_the_shops_headers_uses_its_rate_without_a_single_429(
     shop_factory: ShopFactory, api_factory: ApiFactory
 ) -> None:
-    shop = shop_factory(rate_limit_per_second=5, retry_after_seconds=0.05)
-    api = api_factory(shop, page_limit=6, requests_per_second=5)
+    rate, burst = 20.0, 5
+    shop = shop_factory(orders_per_day=50, rate_limit_per_second=rate, rate_limit_burst=burst)
+    # Configured at the default 1 request/s: the shop's headers set the pace.
+    api = api_factory(shop, page_limit=1, requests_per_second=1.0)
 
     result = api.fetch_orders(DAY, DAY)
 
-    assert result.pages >= 7
+    requests = shop.traffic.requests
+    assert (shop.traffic.rate_limited, result.retries) == (0, 0), "the hard claim"
+    assert requests == result.pages == len(_expected_ids(shop)) >= 30
+    allowed = (requests - burst) / rate  # the bucket admits `burst` at once, then `rate` a second
+    used = allowed / _arrival_span(shop)
+    assert used >= 0.9, f"used {used:.0%} of the allowed rate"
+
+
+def test_room_taken_by_another_client_slows_the_pace_instead_of_meeting_429s(
+    shop_factory: ShopFactory, api_factory: ApiFactory, read_page: PageReader
+) -> None:
+    shop = shop_factory(rate_limit_per_second=10, rate_limit_burst=5)
+    for _ in range(4):  # another client on the same key takes 4 of the 5 places
+        read_page(shop, startDate="2026-10-01", endDate="2026-10-01")
+    shop.traffic.reset()
+    api = api_factory(shop, page_limit=4, requests_per_second=100)
+
+    result = api.fetch_orders(DAY, DAY)
+
+    assert _ids(result) == _expected_ids(shop)
     assert (shop.traffic.rate_limited, result.retries) == (0, 0)
+    assert result.pages >= 8
+
+
+def test_without_rate_headers_requests_keep_to_the_configured_rate(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    result = api_factory(demo_shop, page_limit=4, requests_per_second=20).fetch_orders(DAY, DAY)
+    assert result.pages >= 8
+    assert _arrival_span(demo_shop) >= 0.9 * (result.pages - 1) / 20
+
+
+def test_pacing_off_meets_the_rate_limit_that_pacing_avoids(
+    shop_factory: ShopFactory, api_factory: ApiFactory
+) -> None:
+    shop = shop_factory(rate_limit_per_second=5, rate_limit_burst=2, retry_after_seconds=0.05)
+    paced = api_factory(shop, page_limit=6, requests_per_second=1.0).fetch_orders(DAY, DAY)
+    assert (shop.traffic.rate_limited, paced.retries) == (0, 0)
+
     unpaced = api_factory(shop, page_limit=6, requests_per_second=0).fetch_orders(DAY, DAY)
+
     assert shop.traffic.rate_limited > 0, "without pacing the same run is throttled"
-    assert _ids(unpaced) == _ids(result)
+    assert _ids(unpaced) == _ids(paced)
+
+
+# -- the window guard -----------------------------------------------------------------------
+
+
+def test_orders_dated_outside_the_window_are_left_out_and_counted(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    ids = _expected_ids(demo_shop)
+    demo_shop.edit_order(ids[0], date="2026-09-30 23:59:59")
+    demo_shop.edit_order(ids[1], date="2026-10-02 00:00:00")
+    demo_shop.edit_order(ids[2], date="ieri")  # unreadable: kept, validation judges it
+
+    result = api_factory(demo_shop).fetch_orders(DAY, DAY)
+
+    assert _ids(result) == ids[2:]
+    assert result.out_of_window == 2
+    assert len(result.orders) + result.out_of_window == len(ids)
+
+
+def test_a_shop_ignoring_the_date_filter_fails_the_window_naming_what_came_back(
+    shop_factory: ShopFactory, api_factory: ApiFactory
+) -> None:
+    today = datetime.date(2026, 10, 20)
+    shop = shop_factory(ignore_date_filter=True, clock=lambda: datetime.datetime(2026, 10, 20))
+    first_page = [order for _, order in shop.listing(today - datetime.timedelta(60), today)][:20]
+    days = sorted(o["date"][:10] for o in first_page if o.get("date", "")[:4].isdigit())
+
+    with pytest.raises(GoMagFilterIgnored) as failure:
+        api_factory(shop, page_limit=20).fetch_orders(DAY, DAY)
+
+    assert (failure.value.page, failure.value.window) == (1, "2026-10-01..2026-10-01")
+    message = str(failure.value)
+    assert f"{len(days)} of 20 orders on the page are dated outside the window" in message
+    assert f"({days[0]}..{days[-1]})" in message
+    assert "ignored the date filter" in message
+    assert shop.traffic.requests == 1, "not retried"
+
+
+def test_an_ignored_date_filter_lands_nothing_and_keeps_the_earlier_landing(
+    demo_shop: DemoShop, api_factory: ApiFactory, tmp_path
+) -> None:
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+    api = api_factory(demo_shop)
+    assert materialize_day(DAY, api, store, assets=[raw_orders]).success
+    landed = dict(store.read_raw_orders(DAY.isoformat()))
+    assert sorted(landed) == sorted(_expected_ids(demo_shop))
+
+    demo_shop.faults.ignore_date_filter = True
+    again = materialize_day(DAY, api, store, assets=[raw_orders])
+
+    assert not again.success
+    failure = again.failure_data_for_node("raw_orders")
+    assert failure is not None and "GoMagFilterIgnored" in str(failure.error)
+    assert dict(store.read_raw_orders(DAY.isoformat())) == landed
+
+
+# -- GoMag's error bodies (HTTP 200) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "says"),
+    [
+        ("error_600", GoMagRequestRejected, "GoMag error '600': MISSING_ORDER_ID"),
+        ("error_404", GoMagRequestRejected, "GoMag error 1 (status '404'): Resursa"),
+        ("auth_error", GoMagAuthError, "GoMag error 100: Missing Api User"),
+    ],
+)
+def test_an_error_body_a_retry_cannot_fix_fails_at_once_naming_page_and_window(
+    demo_shop: DemoShop,
+    api_factory: ApiFactory,
+    fault: str,
+    error: type[GoMagApiError],
+    says: str,
+) -> None:
+    demo_shop.faults.queue("ok", fault)
+    with pytest.raises(GoMagApiError) as failure:
+        api_factory(demo_shop, page_limit=10).fetch_orders(DAY, DAY)
+    assert type(failure.value) is error
+    assert (failure.value.page, failure.value.window) == (2, "2026-10-01..2026-10-01")
+    assert f"page 2 of window 2026-10-01..2026-10-01: {says}" in str(failure.value)
+    assert demo_shop.traffic.requests == 2
+
+
+def test_a_bare_error_body_is_retried_then_reported_as_an_api_error(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    demo_shop.faults.persistent = "error_1"
+    with pytest.raises(GoMagApiError) as failure:
+        api_factory(demo_shop, max_attempts=3).fetch_orders(DAY, DAY)
+    assert type(failure.value) is GoMagApiError
+    assert "GoMag error 1: no message (gave up after 3 attempts)" in str(failure.value)
+    assert demo_shop.traffic.requests == 3
+
+
+def test_an_answer_stamped_error_200_is_a_normal_page(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    demo_shop.faults.queue("stamped_200", "ok", "stamped_200")
+    result = api_factory(demo_shop, page_limit=10).fetch_orders(DAY, DAY)
+    assert _ids(result) == _expected_ids(demo_shop)
+    assert result.retries == 0
+    assert demo_shop.traffic.requests == result.pages >= 3
+
+
+# -- the status list ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_list", [False, True])
+def test_fetch_statuses_reads_the_shops_status_list(
+    shop_factory: ShopFactory, api_factory: ApiFactory, as_list: bool
+) -> None:
+    shop = shop_factory(statuses_as_list=as_list)
+    statuses = api_factory(shop).fetch_statuses()
+    assert statuses == {status.id: status.name for status in STATUSES}
+    assert (statuses["7"], statuses["8"]) == ("Anulata", "Platita")
+    assert shop.traffic.recent_requests[0].path.endswith("/order/status/read/json")
+
+
+def test_fetch_statuses_retries_and_fails_like_an_order_page(
+    demo_shop: DemoShop, api_factory: ApiFactory
+) -> None:
+    demo_shop.faults.queue("503", "stamped_200")
+    assert api_factory(demo_shop).fetch_statuses() == {s.id: s.name for s in STATUSES}
+    assert demo_shop.traffic.requests == 2
+
+    with pytest.raises(GoMagAuthError, match="status list read failed: .*Missing Api User"):
+        api_factory(demo_shop, api_key="not-the-key").fetch_statuses()
+    demo_shop.faults.queue("error_600")
+    with pytest.raises(GoMagRequestRejected, match="MISSING_ORDER_ID"):
+        api_factory(demo_shop).fetch_statuses()
 
 
 def test_sends_the_gomag_headers_and_keeps_the_key_out_of_the_url(

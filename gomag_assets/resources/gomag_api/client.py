@@ -2,28 +2,37 @@
 
 GoMag's order API has quirks this resource absorbs so no caller has to: ``orders`` as an
 object, a list or ``[]``; numbers as strings; errors reported with HTTP 200 (``NO DATA`` just
-means an empty page); orders repeated across pages while new ones arrive; a rate limit.
-Transient failures are retried with backoff; anything else raises a typed error naming the
-page and the window. A partial window is never returned as complete, and the API key never
-appears in a log line, an error message or a repr.
+means an empty page, see ``error_bodies``); orders repeated across pages while new ones arrive;
+a rate limit it reports in headers (``pacing``); a date filter it may ignore. Transient failures
+are retried with backoff; anything else raises a typed error naming the page and the window. A
+partial window is never returned as complete, no order dated outside the window is returned
+under it, and the API key never appears in a log line, an error message or a repr.
 """
 
 import datetime
+import functools
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Self, TypeVar
 
 import httpx
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from gomag_assets.resources.gomag_api.pages import OrderPage, PageProblem, RawOrder, scan_envelope
+from gomag_assets.resources.gomag_api.error_bodies import PageProblem
+from gomag_assets.resources.gomag_api.errors import GoMagFilterIgnored
+from gomag_assets.resources.gomag_api.pacing import Pacer
+from gomag_assets.resources.gomag_api.pages import OrderPage, RawOrder, scan_envelope
+from gomag_assets.resources.gomag_api.statuses import read_status_list
 
 MAX_PAGE_LIMIT = 100
 ORDERS_PATH = "/order/read/json"
+STATUSES_PATH = "/order/status/read/json"
 _logger = logging.getLogger(__name__)
+_Answer = TypeVar("_Answer")
 
 
 @dataclass(frozen=True)
@@ -37,27 +46,8 @@ class FetchResult:
     """Orders met again on a later page (pagination shifted while new orders arrived)."""
     reported_total: int | None
     """The ``total`` GoMag reported on page 1, if it reported one."""
-
-
-class GoMagApiError(Exception):
-    """A window could not be read completely; ``page`` and ``window`` say where it stopped."""
-
-    def __init__(self, cause: str, page: int, window: str) -> None:
-        super().__init__(cause, page, window)
-        self.cause = cause
-        self.page = page
-        self.window = window
-
-    def __str__(self) -> str:
-        return f"GoMag order fetch failed on page {self.page} of window {self.window}: {self.cause}"
-
-
-class GoMagAuthError(GoMagApiError):
-    """GoMag rejected the credentials; retrying cannot help."""
-
-
-class GoMagRateLimited(GoMagApiError):
-    """GoMag kept answering 429 until the attempts ran out."""
+    out_of_window: int = 0
+    """Orders GoMag sent dated outside the window, left out (see ``GoMagApi.fetch_orders``)."""
 
 
 class GoMagApi(ConfigurableResource):
@@ -68,7 +58,11 @@ class GoMagApi(ConfigurableResource):
     api_shop: str = Field(default="", description="The shop's URL, sent as the ApiShop header.")
     page_limit: int = Field(default=MAX_PAGE_LIMIT, description="Orders per page, at most 100.")
     requests_per_second: float = Field(
-        default=2.0, description="Client-side pacing that keeps a healthy run clear of 429s."
+        default=1.0,
+        description=(
+            "Pacing until GoMag's rate-limit headers say otherwise (then the shop's own rate "
+            "and burst are used); 0 turns pacing off."
+        ),
     )
     max_attempts: int = Field(default=6, description="Attempts per page before giving up.")
     backoff_base_seconds: float = 0.5
@@ -79,7 +73,7 @@ class GoMagApi(ConfigurableResource):
     user_agent: str = "gomag-assets/0.1"
 
     _client: httpx.Client | None = PrivateAttr(default=None)
-    _next_request_at: float = PrivateAttr(default=0.0)
+    _pacer: Pacer | None = PrivateAttr(default=None)
 
     def fetch_orders(
         self,
@@ -91,15 +85,16 @@ class GoMagApi(ConfigurableResource):
     ) -> FetchResult:
         """All orders placed in ``start..end`` (inclusive), optionally only those updated since.
 
-        Raises ``GoMagAuthError`` at once on rejected credentials, ``GoMagRateLimited`` or
+        An order whose ``date`` (its first 10 characters, shop-local) lies outside the window is
+        left out and counted in ``out_of_window``; one without a readable date is kept. A page
+        mostly outside the window means GoMag ignored the filter: ``GoMagFilterIgnored``.
+        Raises ``GoMagAuthError`` and ``GoMagRequestRejected`` at once, ``GoMagRateLimited`` or
         ``GoMagApiError`` once a page fails ``max_attempts`` times.
         """
         if start > end:
             raise ValueError(f"window start {start} is after its end {end}")
         if not 1 <= self.page_limit <= MAX_PAGE_LIMIT:
             raise ValueError(f"page_limit must be within 1..{MAX_PAGE_LIMIT}")
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
         log = log or _logger
         window = f"{start.isoformat()}..{end.isoformat()}"
         query = {"startDate": start.isoformat(), "endDate": end.isoformat()}
@@ -107,28 +102,49 @@ class GoMagApi(ConfigurableResource):
             query["updated"] = updated_since.isoformat()
         query["limit"] = str(self.page_limit)
         seen: dict[str, RawOrder] = {}
-        duplicates = retries = 0
+        duplicates = retries = out_of_window = 0
         reported_total = pages_expected = None
-        page_number = 0
+        number = 0
         while True:
-            page_number += 1
-            page, attempts = self._read_page(
-                query | {"page": str(page_number)}, page_number, window, log, pages_expected
+            number += 1
+            read = functools.partial(self._order_page, number=number, expected=pages_expected)
+            page, attempts = self._read(
+                ORDERS_PATH, query | {"page": str(number)}, read, number, window, log
             )
             retries += attempts - 1
-            if page_number == 1:
+            if number == 1:
                 reported_total = page.total
             pages_expected = page.pages or pages_expected
-            for order in page.orders:
+            kept, outside = page.split_by_window(start, end)
+            if 2 * len(outside) > len(page.orders):
+                raise GoMagFilterIgnored(
+                    f"{len(outside)} of {len(page.orders)} orders on the page are dated outside "
+                    f"the window ({outside[0]}..{outside[-1]}): GoMag seems to have ignored the "
+                    "date filter",
+                    page=number,
+                    window=window,
+                )
+            out_of_window += len(outside)
+            for order in kept:
                 duplicates += order.order_id in seen
                 seen[order.order_id] = order
-            if page.is_last(page_number, self.page_limit):
+            if page.is_last(number, self.page_limit):
                 break
+        if out_of_window:
+            log.warning(f"GoMag window {window}: left out {out_of_window} orders dated outside it")
         log.debug(
-            f"GoMag window {window}: {len(seen)} orders from {page_number} pages "
+            f"GoMag window {window}: {len(seen)} orders from {number} pages "
             f"({retries} retries, {duplicates} duplicates across pages)"
         )
-        return FetchResult(list(seen.values()), page_number, retries, duplicates, reported_total)
+        return FetchResult(
+            list(seen.values()), number, retries, duplicates, reported_total, out_of_window
+        )
+
+    def fetch_statuses(self, *, log: logging.Logger | None = None) -> dict[str, str]:
+        """The shop's order statuses, id -> name (``order/status/read/json``), with the same
+        retries and typed errors as order pages (``window`` None)."""
+        statuses, _ = self._read(STATUSES_PATH, {}, read_status_list, 1, None, log or _logger)
+        return statuses
 
     def close(self) -> None:
         """Close the HTTP connections; a later fetch opens new ones."""
@@ -145,58 +161,56 @@ class GoMagApi(ConfigurableResource):
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         self.close()
 
-    def _read_page(
+    def _read(
         self,
+        path: str,
         query: dict[str, str],
+        read: Callable[[str], _Answer],
         page: int,
-        window: str,
+        window: str | None,
         log: logging.Logger,
-        pages_expected: int | None,
-    ) -> tuple["OrderPage", int]:
-        """One page, retried while the failure is transient; returns it with the attempts used.
+    ) -> tuple[_Answer, int]:
+        """One answer, retried while the failure is transient; returns it with the attempts used.
 
-        ``pages_expected`` is the page count GoMag reported on the previous page: a page before
-        it that comes back empty, short or NO DATA is a failed attempt, not the end.
+        ``read`` turns the body of an HTTP 200 answer into the result, or raises ``PageProblem``.
         """
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        where = f"page {page} of window {window}" if window else "status list"
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return self._attempt(query, page, pages_expected), attempt
+                return self._attempt(path, query, read), attempt
             except PageProblem as caught:
                 problem = caught
             # Raised outside the except block so no unredacted text rides along as __context__.
             cause = self._redact(problem.cause)
-            if problem.auth:
-                raise GoMagAuthError(cause, page=page, window=window)
             if not problem.retryable or attempt == self.max_attempts:
-                error = GoMagRateLimited if problem.rate_limited else GoMagApiError
                 if problem.retryable:
                     cause = f"{cause} (gave up after {attempt} attempts)"
-                raise error(cause, page=page, window=window) from problem.__cause__
+                raise problem.error(cause, page=page, window=window) from problem.__cause__
             delay = self._delay(attempt, problem.retry_after)
             log.warning(
-                f"GoMag page {page} of window {window}: {cause}; "
+                f"GoMag {where}: {cause}; "
                 f"attempt {attempt + 1} of {self.max_attempts} in {delay:.2f}s"
             )
             time.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _attempt(
-        self, query: dict[str, str], number: int, pages_expected: int | None
-    ) -> "OrderPage":
-        self._pace()
+    def _attempt(self, path: str, query: dict[str, str], read: Callable[[str], _Answer]) -> _Answer:
+        pacer = self._pacer_for_run()
+        pacer.wait()
         try:
-            response = self._http().get(ORDERS_PATH, params=query)
+            response = self._http().get(path, params=query)
         except httpx.TimeoutException as exc:
             raise PageProblem(f"no answer within {self.timeout_seconds:g}s") from exc
         except httpx.TransportError as exc:
             raise PageProblem(f"connection failed: {type(exc).__name__}: {exc}") from exc
+        pacer.observe(response.headers)
         status = response.status_code
         if status in (401, 403):
-            raise PageProblem(f"HTTP {status}: credentials rejected", auth=True)
+            raise PageProblem.auth(f"HTTP {status}: credentials rejected")
         if status == 429:
-            raise PageProblem(
-                "HTTP 429 Too Many Requests", rate_limited=True, retry_after=_retry_after(response)
-            )
+            raise PageProblem.rate_limited(_retry_after(response))
         if status >= 500:
             raise PageProblem(f"HTTP {status}")
         if status != 200:
@@ -206,16 +220,24 @@ class GoMagApi(ConfigurableResource):
         response.encoding = "utf-8"
         body = response.text
         try:
-            envelope = scan_envelope(body)
+            return read(body)
         except ValueError as exc:
             raise PageProblem(_unreadable(self._redact(body), exc)) from exc
         except RecursionError as exc:
             raise PageProblem("JSON nested too deeply to read", retryable=False) from exc
-        page = OrderPage.from_envelope(envelope)
-        gap = page.gap(number, self.page_limit, pages_expected)
+
+    def _order_page(self, body: str, number: int, expected: int | None) -> OrderPage:
+        """Page ``number``; ``expected`` is the page count GoMag reported on the previous page."""
+        page = OrderPage.from_envelope(scan_envelope(body))
+        gap = page.gap(number, self.page_limit, expected)
         if gap is not None:
             raise PageProblem(gap)
         return page
+
+    def _pacer_for_run(self) -> Pacer:
+        if self._pacer is None:
+            self._pacer = Pacer(self.requests_per_second)
+        return self._pacer
 
     def _http(self) -> httpx.Client:
         if self._client is None:
@@ -229,16 +251,6 @@ class GoMagApi(ConfigurableResource):
                 timeout=httpx.Timeout(self.timeout_seconds),
             )
         return self._client
-
-    def _pace(self) -> None:
-        """Space request starts ``1 / requests_per_second`` apart (0 or less: no pacing)."""
-        if self.requests_per_second <= 0:
-            return
-        now = time.monotonic()
-        if self._next_request_at > now:
-            time.sleep(self._next_request_at - now)
-            now = self._next_request_at
-        self._next_request_at = now + 1.0 / self.requests_per_second
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Retry-After when the server gave one, else exponential backoff with jitter."""

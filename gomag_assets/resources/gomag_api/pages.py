@@ -2,11 +2,13 @@
 
 ``json.loads`` would lose the text as sent (number spellings, escapes, key order), and the
 landing must store payloads verbatim. So the envelope is walked with the stdlib decoder's
-building blocks, recording where each order starts and ends in the body. ``OrderPage`` then
+building blocks (``scan_container``, also used to edit a payload in place by
+``personal_data``), recording where each order starts and ends in the body. ``OrderPage`` then
 says what the page means: orders, NO DATA, a GoMag error sent with HTTP 200, or fewer orders
 than GoMag's own counts promise (a failed attempt, never the end of the window).
 """
 
+import datetime
 import hashlib
 import json
 import re
@@ -16,6 +18,7 @@ from json.decoder import scanstring
 from typing import Any, NamedTuple
 
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX
+from gomag_assets.resources.gomag_api.error_bodies import PageProblem, is_no_data, problem_in
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
 
 
@@ -27,7 +30,7 @@ class RawOrder:
     payload: str
 
 
-class _Member(NamedTuple):
+class Member(NamedTuple):
     """A member of a JSON object (``key``) or array (``key`` None) and its span in the body."""
 
     key: str | None
@@ -36,49 +39,54 @@ class _Member(NamedTuple):
     end: int
 
 
+class PageOrder(NamedTuple):
+    """An order of a page and its shop-local day (its ``date``'s first 10 characters), or
+    None when it has no readable date."""
+
+    order: RawOrder
+    day: datetime.date | None
+
+
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECODER = json.JSONDecoder()
 _ORDER_DECODER = json.JSONDecoder(parse_int=str)
-"""An order is read only for its id, so its integers stay text: a 5,000-digit number (past
-Python's int-to-text limit) must not cost the whole page."""
-_ValueReader = Callable[[str | None, str, int], tuple[Any, int]]
+"""An order is read only for its id and date, so its integers stay text: a 5,000-digit number
+(past Python's int-to-text limit) must not cost the whole page."""
+ValueReader = Callable[[str | None, str, int], tuple[Any, int]]
+"""Reads the value at a position, given its key (None in an array): (value, end position)."""
 
 
 def scan_envelope(body: str) -> dict[str, Any]:
     """Parse a page once, keeping each order's exact text (see ``_envelope_value``)."""
-    position = _skip_whitespace(body, 0)
+    position = skip_whitespace(body, 0)
     if not body.startswith("{", position):
         raise ValueError("the body is not a JSON object")
-    members, position = _scan_container(body, position, _envelope_value)
-    if _skip_whitespace(body, position) != len(body):
+    members, position = scan_container(body, position, _envelope_value)
+    if skip_whitespace(body, position) != len(body):
         raise ValueError(f"unexpected text after the JSON object at char {position}")
     return {member.key: member.value for member in members}
 
 
 def _envelope_value(key: str | None, body: str, position: int) -> tuple[Any, int]:
-    """``orders`` becomes a list of ``RawOrder``; every other value is parsed as usual."""
+    """``orders`` becomes a list of ``PageOrder``; every other value is parsed as usual."""
     if key == "orders" and body.startswith(("{", "["), position):
-        members, end = _scan_container(body, position, _order_value)
-        return [_raw_order(member, body) for member in members], end
-    return _json_value(key, body, position)
-
-
-def _json_value(key: str | None, body: str, position: int) -> tuple[Any, int]:
+        members, end = scan_container(body, position, read_keeping_integers)
+        return [PageOrder(_raw_order(member, body), _day(member.value)) for member in members], end
     return _DECODER.raw_decode(body, position)
 
 
-def _order_value(key: str | None, body: str, position: int) -> tuple[Any, int]:
+def read_keeping_integers(key: str | None, body: str, position: int) -> tuple[Any, int]:
+    """A ``ValueReader`` that parses any JSON value, its integers left as text."""
     return _ORDER_DECODER.raw_decode(body, position)
 
 
-def _scan_container(
-    body: str, position: int, read_value: _ValueReader
-) -> tuple[list[_Member], int]:
+def scan_container(body: str, position: int, read_value: ValueReader) -> tuple[list[Member], int]:
     """The members of the object or array opening at ``position``, and the position after it."""
     is_object = body[position] == "{"
     close = "}" if is_object else "]"
-    members: list[_Member] = []
-    position = _skip_whitespace(body, position + 1)
+    members: list[Member] = []
+    position = skip_whitespace(body, position + 1)
     if body.startswith(close, position):
         return members, position + 1
     while True:
@@ -87,27 +95,27 @@ def _scan_container(
             if not body.startswith('"', position):
                 raise ValueError(f"expected a key at char {position}")
             key, position = scanstring(body, position + 1)
-            position = _skip_whitespace(body, position)
+            position = skip_whitespace(body, position)
             if not body.startswith(":", position):
                 raise ValueError(f"expected ':' at char {position}")
-            position = _skip_whitespace(body, position + 1)
+            position = skip_whitespace(body, position + 1)
         value, end = read_value(key, body, position)
-        members.append(_Member(key, value, position, end))
-        position = _skip_whitespace(body, end)
+        members.append(Member(key, value, position, end))
+        position = skip_whitespace(body, end)
         if body.startswith(",", position):
-            position = _skip_whitespace(body, position + 1)
+            position = skip_whitespace(body, position + 1)
         elif body.startswith(close, position):
             return members, position + 1
         else:
             raise ValueError(f"expected ',' or '{close}' at char {position}")
 
 
-def _skip_whitespace(body: str, position: int) -> int:
+def skip_whitespace(body: str, position: int) -> int:
     match = _WHITESPACE.match(body, position)
     return match.end() if match else position
 
 
-def _raw_order(member: _Member, body: str) -> RawOrder:
+def _raw_order(member: Member, body: str) -> RawOrder:
     """Keep the order's text; its id is its ``id``, else its key, else a hash of the text.
 
     An id or key holding a lone surrogate (JSON may spell ``"\\ud800"``) counts as none: it
@@ -123,30 +131,20 @@ def _raw_order(member: _Member, body: str) -> RawOrder:
     return RawOrder(SYNTHETIC_ID_PREFIX + digest, payload)
 
 
-class PageProblem(Exception):
-    """Why one attempt at a page failed; ``GoMagApi`` retries it or turns it into a public error."""
-
-    def __init__(
-        self,
-        cause: str,
-        *,
-        retryable: bool = True,
-        auth: bool = False,
-        rate_limited: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(cause)
-        self.cause = cause
-        self.retryable = retryable
-        self.auth = auth
-        self.rate_limited = rate_limited
-        self.retry_after = retry_after
+def _day(order: Any) -> datetime.date | None:
+    date = order.get("date") if isinstance(order, dict) else None
+    if not isinstance(date, str) or not _DAY.fullmatch(date[:10]):
+        return None
+    try:
+        return datetime.date.fromisoformat(date[:10])
+    except ValueError:
+        return None
 
 
 class OrderPage(NamedTuple):
     """One page as GoMag answered it: its orders and the counts it promised."""
 
-    orders: list[RawOrder]
+    orders: list[PageOrder]
     pages: int | None
     total: int | None
     no_data: bool = False
@@ -175,18 +173,22 @@ class OrderPage(NamedTuple):
         of_pages = f" of {pages}" if pages else ""
         return f"{len(self.orders)} orders on page {number}{of_pages}, expected {expected}"
 
+    def split_by_window(
+        self, start: datetime.date, end: datetime.date
+    ) -> tuple[list[RawOrder], list[datetime.date]]:
+        """The orders dated within ``start..end`` or undated, and the sorted days of the rest."""
+        kept = [o.order for o in self.orders if o.day is None or start <= o.day <= end]
+        outside = [o.day for o in self.orders if o.day is not None and not start <= o.day <= end]
+        return kept, sorted(outside)
+
     @classmethod
     def from_envelope(cls, envelope: dict[str, Any]) -> "OrderPage":
         """Read the page envelope; HTTP-200 error bodies become NO DATA or a ``PageProblem``."""
-        error = envelope.get("error")
-        if error not in (None, False, 0, "0", ""):
-            messages = _messages(envelope.get("message"))
-            if any("NO DATA" in message.upper() for message in messages):
-                return cls([], None, None, no_data=True)
-            said = f"GoMag error {error!r}: {'; '.join(messages) or 'no message'}"
-            if str(error) == "100" or any(_names_credentials(m) for m in messages):
-                raise PageProblem(said, auth=True)
-            raise PageProblem(said)
+        if is_no_data(envelope):
+            return cls([], None, None, no_data=True)
+        problem = problem_in(envelope)
+        if problem is not None:
+            raise problem
         if "orders" not in envelope:
             raise PageProblem("the page has no 'orders' field")
         orders = envelope["orders"]
@@ -195,19 +197,6 @@ class OrderPage(NamedTuple):
         return cls(
             orders, _whole_number(envelope.get("pages")), _whole_number(envelope.get("total"))
         )
-
-
-def _messages(message: Any) -> list[str]:
-    if message is None:
-        return []
-    if isinstance(message, list):
-        return [str(part) for part in message]
-    return [str(message)]
-
-
-def _names_credentials(message: str) -> bool:
-    lowered = message.lower()
-    return any(word in lowered for word in ("api user", "api key", "apikey", "unauthorized"))
 
 
 def _whole_number(value: Any) -> int | None:
