@@ -406,7 +406,8 @@ def test_a_cancellation_in_the_shop_makes_the_late_updates_sensor_request_its_da
     # A sensor that last ticked on the day of the edit reads what changed since then: only
     # the day of the cancelled order differs from what was landed.
     sensor = {**REPOSITORY, "sensorName": "gomag_late_updates"}
-    cursor = LateUpdateCursor(since=cancelled["updated"][:10]).dump()
+    edited_on = deployment.shop.modified_at(cancelled["id"]).date()
+    cursor = LateUpdateCursor(since=edited_on.isoformat()).dump()
     tick = deployment.dagster.graphql(SENSOR_DRY_RUN, selector=sensor, cursor=cursor)
     requests, cursor = _run_requests(tick["sensorDryRun"])
     assert [r["tags"]["dagster/partition"] for r in requests] == [late_day.isoformat()]

@@ -1,6 +1,7 @@
 """The late-updates sensor, ticked by Dagster against a demo shop and a real order store."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +9,7 @@ from dagster import DagsterInstance, build_sensor_context
 
 from gomag_assets.automation.sensors import LateUpdateCursor, build_late_updates_sensor
 from gomag_assets.definitions import build_definitions
-from gomag_assets.resources.gomag_api import GoMagApi, GoMagApiError
+from gomag_assets.resources.gomag_api import GoMagApi, GoMagApiError, GoMagFilterIgnored
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
@@ -124,15 +125,16 @@ def test_cancelled_order_reruns_its_day_once_per_change(harness):
     first = harness.tick()
     [(partition, first_key)] = _days_and_keys(first)
     assert partition == day.isoformat()
-    assert first_key.startswith(f"late-update-{day}-20261005120000-")
-    assert first.run_requests[0].tags["gomag/late_update_watermark"] in first_key
+    watermark = first.run_requests[0].tags["gomag/late_update_watermark"]
+    assert re.fullmatch("[0-9a-f]{16}", watermark), "a digest: GoMag sends no update stamp"
+    assert first_key == f"late-update-{day}-{watermark}"
     assert harness.tick().run_requests == [], "a requested change is not requested again"
 
     harness.clock.advance(hours=1)
     harness.shop.edit_order(harness.sound_order(day, 1), status="Livrata")
     [(partition, second_key)] = _days_and_keys(harness.tick())
     assert partition == day.isoformat()
-    assert second_key.startswith(f"late-update-{day}-20261005130000-")
+    assert second_key != first_key
 
     harness.import_days([day])  # the requested run lands the edits
     assert harness.tick().run_requests == []
@@ -176,11 +178,28 @@ def test_shop_ignoring_the_updated_filter_still_reruns_only_the_changed_day(
     harness.tick()
     skipped = harness.tick()
     assert skipped.run_requests == []
-    assert "a filter GoMag ignored" in skipped.skip_message
+    every_order = len(harness.shop.listing(DAYS[0], TODAY))
+    assert f"no new changes among {every_order} orders read" in skipped.skip_message
 
     harness.shop.cancel_order(harness.sound_order(DAYS[0]))
     result = harness.tick()
     assert [d for d, _ in _days_and_keys(result)] == [DAYS[0].isoformat()]
+
+
+def test_shop_ignoring_every_filter_fails_the_tick_without_moving_the_cursor(
+    tmp_path, shop_factory, api_factory
+):
+    harness = Harness(tmp_path, shop_factory, api_factory, api_type=IgnoresUpdatedFilter)
+    harness.import_days([DAYS[1]])
+    harness.tick()
+    before = harness.cursor
+    harness.shop.cancel_order(harness.sound_order(DAYS[1]))
+    harness.shop.faults.ignore_date_filter = True  # 60 days come back, not the 3 asked for
+    with pytest.raises(GoMagFilterIgnored, match="ignored the date filter"):
+        harness.tick()
+    assert harness.cursor == before
+    harness.shop.faults.ignore_date_filter = False
+    assert [d for d, _ in _days_and_keys(harness.tick())] == [DAYS[1].isoformat()]
 
 
 def test_undated_edit_is_mapped_to_the_day_the_store_filed_it_under(harness):

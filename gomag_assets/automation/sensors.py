@@ -3,7 +3,6 @@
 import datetime as dt
 import hashlib
 import json
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,11 +60,11 @@ def changed_days(
 
     Comparing with the landed text makes the sensor correct whether or not the shop honours the
     ``updated`` filter: an ignored filter only costs a larger read. Days never imported are left
-    to the schedules and backfills. The watermark is the newest ``updated`` stamp among the
-    day's changes plus a digest of the changed payloads, so a day changed again (even within
-    the same second) gets a new run key, while an unchanged difference keeps its key.
+    to the schedules and backfills. GoMag's payloads carry no modification time, so the
+    watermark is a digest of the changed payloads: a day changed again gets a new run key,
+    while an unchanged difference keeps its key.
     """
-    changes: dict[str, list[tuple[RawOrder, str]]] = defaultdict(list)
+    changes: dict[str, list[RawOrder]] = defaultdict(list)
     landings: dict[str, dict[str, str] | None] = {}
     for order in fetched:
         payload = _json_object(order.payload)
@@ -76,7 +75,7 @@ def changed_days(
             landings[day] = _landing(order_store, day)
         landed = landings[day]
         if landed is not None and landed.get(order.order_id) != order.payload:
-            changes[day].append((order, str(payload.get("updated") or "")))
+            changes[day].append(order)
     return {day: _watermark(orders) for day, orders in changes.items()}
 
 
@@ -118,12 +117,6 @@ def build_late_updates_sensor(
         since = dt.date.fromisoformat(state.since) if state.since else first
         with _tick_api(gomag_api) as api:
             fetched = api.fetch_orders(first, today, updated_since=since, log=context.log).orders
-        ignored = _updated_before(fetched, since)
-        if ignored:
-            context.log.info(
-                f"GoMag ignored updated={since}: {ignored} of {len(fetched)} orders were last "
-                "updated earlier; every order read is compared with its landing instead"
-            )
         watermarks = changed_days(fetched, order_store, first, today)
         pending = {
             day: mark for day, mark in watermarks.items() if state.requested.get(day) != mark
@@ -138,8 +131,7 @@ def build_late_updates_sensor(
         if not batch:
             return SensorResult(
                 skip_reason=(
-                    f"no new changes among {len(fetched)} orders read (updated since {since}"
-                    + (", a filter GoMag ignored)" if ignored else ")")
+                    f"no new changes among {len(fetched)} orders read (updated since {since})"
                 ),
                 cursor=cursor,
             )
@@ -200,17 +192,9 @@ def _order_day(order_id: str, payload: dict, order_store: OrderStore) -> str | N
         return None  # undated and never stored: its day's next run reports it MALFORMED
 
 
-def _watermark(changes: list[tuple[RawOrder, str]]) -> str:
-    """``<newest updated stamp, digits only>-<digest of the changed payloads>``."""
-    stamp = re.sub(r"\D", "", max(updated for _, updated in changes))[:14] or "unstamped"
+def _watermark(changes: list[RawOrder]) -> str:
+    """A digest of a day's changed payloads, in order id order."""
     digest = hashlib.sha256()
-    for order, _ in sorted(changes, key=lambda change: change[0].order_id):
+    for order in sorted(changes, key=lambda order: order.order_id):
         digest.update(f"{order.order_id}\0{order.payload}\0".encode())
-    return f"{stamp}-{digest.hexdigest()[:10]}"
-
-
-def _updated_before(fetched: list[RawOrder], since: dt.date) -> int:
-    """How many orders were last updated before ``since``: the shop ignored the filter."""
-    cutoff = since.isoformat()
-    stamps = (str(_json_object(order.payload).get("updated") or "")[:10] for order in fetched)
-    return sum(1 for stamp in stamps if stamp and stamp < cutoff)
+    return digest.hexdigest()[:16]
