@@ -51,7 +51,8 @@ class FetchResult:
 
 
 class GoMagApi(ConfigurableResource):
-    """Reads orders from GoMag's ``order/read/json`` endpoint, politely and completely."""
+    """Reads orders (``order/read/json``) and the status list from GoMag's API, politely and
+    completely."""
 
     api_url: str = "https://api.gomag.ro/api/v1"
     api_key: str = Field(repr=False, description="Sent as the Apikey header; a secret.")
