@@ -19,10 +19,11 @@ import dagster as dg
 import pandas as pd
 
 from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
+from gomag_assets.resources.order_store import reports, validation_frames
 from gomag_assets.resources.order_store import sqlite as store_sqlite
-from gomag_assets.resources.order_store import validation_frames
 from gomag_assets.resources.order_store.errors_log import append_records
 from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.resources.order_store.reports import DaySummary, UnreconciledOrder
 from gomag_assets.resources.order_store.sqlite import StoreUnavailable
 from gomag_assets.resources.order_store.tiers import TieredBatch, require_unique_order_ids
 
@@ -59,6 +60,10 @@ class OrderStore(dg.ConfigurableResource):
     busy_timeout_ms: int = 30000
     chunk_size: int = 500
     """Orders per transaction when saving a batch."""
+    store_pii: bool = True
+    """The operator's ``GOMAG_STORE_PII``: False keeps no names, phones, e-mails or street
+    addresses in ``order_addresses`` and ``validated_addresses`` (only city, region, country,
+    zipcode and the company fields)."""
 
     @property
     def errors_log_path(self) -> Path:
@@ -108,11 +113,25 @@ class OrderStore(dg.ConfigurableResource):
     # Validation verdicts
 
     def replace_validation(
-        self, partition_date: str, run_id: str, orders: pd.DataFrame, items: pd.DataFrame
+        self,
+        partition_date: str,
+        run_id: str,
+        orders: pd.DataFrame,
+        items: pd.DataFrame,
+        discounts: pd.DataFrame | None = None,
+        addresses: pd.DataFrame | None = None,
     ) -> None:
-        """Keep the partition's validation frames (CONTRACTS.md §4), replacing earlier ones."""
+        """Keep the partition's validation frames (CONTRACTS.md §4), replacing earlier ones;
+        None is an empty frame."""
         with self._transaction() as conn:
-            validation_frames.replace_partition(conn, partition_date, run_id, orders, items)
+            validation_frames.replace_partition(
+                conn,
+                partition_date,
+                run_id,
+                orders,
+                (items, discounts, addresses),
+                store_pii=self.store_pii,
+            )
 
     def read_validated_orders(self, partition_date: str) -> list[dict[str, Any]]:
         """The partition's orders as the dicts ``save_orders_batch`` takes (CONTRACTS.md §5)."""
@@ -168,6 +187,7 @@ class OrderStore(dg.ConfigurableResource):
                 run_id=run_id,
                 partition_date=partition_date,
                 chunk_size=self.chunk_size,
+                store_pii=self.store_pii,
             )
             try:
                 batch.write(malformed)
@@ -201,12 +221,25 @@ class OrderStore(dg.ConfigurableResource):
             return _dicts(conn.execute(_ORDER_HISTORY, (order_id,)))
 
     def get_order(self, order_id: str) -> dict[str, Any]:
-        """The stored order with its items; ``LookupError`` if the store never saw it."""
+        """The stored order with its ``items``, ``discounts`` and ``addresses`` (flags as bool or
+        None); ``LookupError`` if the store never saw it."""
         with self._connection() as conn:
-            found = _dicts(conn.execute(_GET_ORDER, (order_id,)))
-            if not found:
-                raise LookupError(f"unknown order id {order_id!r}")
-            return found[0] | {"items": _dicts(conn.execute(_GET_ITEMS, (order_id,)))}
+            order = reports.stored_order(conn, order_id)
+        if order is None:
+            raise LookupError(f"unknown order id {order_id!r}")
+        return order
+
+    def day_summary(self, partition_date: str) -> DaySummary:
+        """The day's orders as they stand, without cancelled, MALFORMED, deleted and ERROR ones:
+        revenue, discounts and delivery as exact ``Decimal``s, and orders per sales channel and
+        per payment (``reports.NOT_SET`` for none)."""
+        with self._connection() as conn:
+            return reports.day_summary(conn, partition_date)
+
+    def unreconciled_orders(self, partition_date: str) -> list[UnreconciledOrder]:
+        """The day's orders whose total is not items − discounts + delivery, by order id."""
+        with self._connection() as conn:
+            return reports.unreconciled_orders(conn, partition_date)
 
     def mark_deleted_in_roa(self, order_id: str, reason: str) -> None:
         """Record that an operator deleted the order downstream; syncs will not bring it back."""

@@ -69,11 +69,12 @@ class TieredBatch:
         run_id: str,
         partition_date: str,
         chunk_size: int,
+        store_pii: bool,
     ) -> None:
         self._open_connection = open_connection
         self._conn = open_connection()
         self._chunk_size = chunk_size
-        self._run = RunSlice(run_id, partition_date, utc_now())
+        self._run = RunSlice(run_id, partition_date, utc_now(), store_pii)
         self._savepoint_open = False
         self._rows: dict[str, OrderRows] = {}
         """Rows of the decisions of the open transaction, kept for retries of their group."""
