@@ -20,6 +20,7 @@ from store_fixtures import (
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.tiers import RETRY_PART
 
 
 @pytest.fixture
@@ -152,12 +153,31 @@ def test_a_poison_line_is_traced_to_its_order_without_bisecting_the_group(tmp_pa
     assert row_count(store.db_path, "order_addresses") == 499 * 2
 
 
+def test_after_a_poison_order_the_rest_of_its_group_is_retried_in_parts(tmp_path):
+    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"))
+    statements = []
+    store.faults.append(_noting(statements, ""))
+    orders = make_orders(500)
+    _poison_duplicate_line(orders[100])
+    _poison_unknown_address_kind(orders[400])
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts[OrderStatus.IMPORTED] == 498
+    first_rollback = next(n for n, (sql, _) in enumerate(statements) if sql.startswith("ROLLBACK"))
+    retried = [rows for sql, rows in statements[first_rollback:] if "INTO order_items" in sql]
+    assert max(retried) == 100 * 3, "the orders before the poison order, in one part"
+    assert sorted(retried)[-2] <= RETRY_PART * 3, "the orders after it, in parts"
+    assert row_count(store.db_path, "order_addresses") == 498 * 2
+
+
 def _noting(seen: list, prefix: str):
-    """A fault that never fails: notes each statement starting with ``prefix``."""
+    """A fault that never fails: notes each statement starting with ``prefix`` (and with how
+    many rows, for ``executemany``)."""
 
     def fault(conn, sql: str, rows: list) -> bool:
         if sql.lstrip().startswith(prefix):
-            seen.append(sql)
+            seen.append((sql.strip(), len(rows)))
         return False
 
     return fault

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from gomag_assets.constants import OrderStatus
@@ -74,37 +75,35 @@ _UPSERT_ORDER = (
 )
 
 
-class _ChildTable(NamedTuple):
+class _ChildTable:
     """A table of an order's lines: ``required`` keys must be in each line dict (the first
     schema's), ``optional`` ones read as None when missing."""
 
-    name: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-
-    @property
-    def insert(self) -> str:
-        return insert_statement(self.name, ("order_id", *self.required, *self.optional))
-
-    @property
-    def delete(self) -> str:
-        return f"DELETE FROM {self.name} WHERE order_id IN (SELECT value FROM json_each(?))"
+    def __init__(self, name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+        self.insert = insert_statement(name, ("order_id", *required, *optional))
+        self.delete = f"DELETE FROM {name} WHERE order_id IN (SELECT value FROM json_each(?))"
+        self._required = _getter(required)
+        self._optional = optional
+        self._first_optional = 1 + len(required)
 
     def rows(
-        self,
-        order_id: str,
-        lines: Iterable[Mapping[str, Any]],
-        hidden: frozenset[str] = frozenset(),
+        self, order_id: str, lines: Iterable[Mapping[str, Any]], hidden: Sequence[str] = ()
     ) -> list[tuple[Any, ...]]:
         """One row per line; ``hidden`` columns are written NULL."""
-        return [
-            (
-                order_id,
-                *[line[key] for key in self.required],
-                *[None if key in hidden else line.get(key) for key in self.optional],
-            )
-            for line in lines
-        ]
+        rows = [(order_id, *self._required(line), *map(line.get, self._optional)) for line in lines]
+        if hidden and rows:
+            blanks = {self._first_optional + self._optional.index(column) for column in hidden}
+            rows = [tuple(None if n in blanks else v for n, v in enumerate(row)) for row in rows]
+        return rows
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """``mapping -> (mapping[key], ...)``, a tuple even for one key; ``KeyError`` when one is
+    missing, ``TypeError`` when ``mapping`` is no mapping."""
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda mapping: (mapping[key],)
+    return itemgetter(*keys)
 
 
 _ITEMS = _ChildTable(
@@ -178,7 +177,7 @@ def decide_all(conn: sqlite3.Connection, orders: Sequence[Mapping[str, Any]]) ->
 
 
 _NO_CHILDREN: tuple[list[tuple[Any, ...]], ...] = ([], [], [])
-_PERSONAL = frozenset(PERSONAL_FIELDS)
+_ORDER_HEADER = _getter(ORDER_HEADER)
 
 
 def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
@@ -200,8 +199,8 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
         decision.status,
         decision.error_message,
         run.partition_date,
-        *[order[key] for key in ORDER_HEADER],
-        *[order.get(key) for key in ORDER_DETAILS],
+        *_ORDER_HEADER(order),
+        *map(order.get, ORDER_DETAILS),
         run.run_id,
         run.run_id,
         run.decided_at,
@@ -213,7 +212,7 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
     children = (
         _ITEMS.rows(order_id, order["items"]),
         _DISCOUNTS.rows(order_id, order.get("discounts") or ()),
-        _ADDRESSES.rows(order_id, addresses, frozenset() if run.store_pii else _PERSONAL),
+        _ADDRESSES.rows(order_id, addresses, () if run.store_pii else PERSONAL_FIELDS),
     )
     return OrderRows(order_id, order_row, children, run_row)
 
