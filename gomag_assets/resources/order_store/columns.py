@@ -56,8 +56,9 @@ _VERDICT = ("is_cancelled", "nothing_to_import", "verdict", "error_message")
 ORDER_DETAILS = tuple(
     column for column in ORDER_COLUMNS[1:] if column not in ORDER_HEADER + _VERDICT
 )
-"""The rest of the whole GoMag order (schema 2), in §4 order: a dict from before them reads them
-as None. These are also the columns schema 2 added to ``orders``."""
+"""The rest of the whole GoMag order, in §4 order: a dict from before them reads them as None.
+They are exactly what the migration to schema 2 adds to ``orders`` and ``validated_orders``, so
+fields of a later schema need a tuple of their own (and to be left out of this one)."""
 
 ITEM_COLUMNS = (
     "order_id",
@@ -75,7 +76,8 @@ ITEM_COLUMNS = (
 """§4 ``items``, in order."""
 
 ITEM_DETAILS = ("product_id", "ean", "base_price")
-"""Item fields added by schema 2: a line from before them reads them as None."""
+"""Item fields added by schema 2 (exactly what its migration adds): a line from before them
+reads them as None."""
 
 DISCOUNT_COLUMNS = ("order_id", "line_no", "name", "voucher", "value")
 """§4 ``discounts``, in order."""
@@ -103,8 +105,6 @@ ADDRESS_COLUMNS = (
     "iban",
 )
 """§4 ``addresses``, in order; ``kind`` is ``billing`` or ``shipping``."""
-
-ADDRESS_KINDS = ("billing", "shipping")
 
 FLAGS = frozenset({"is_cancelled", "nothing_to_import", "is_service"})
 """Always True or False; stored 0/1."""

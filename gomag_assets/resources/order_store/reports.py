@@ -1,5 +1,6 @@
-"""What the store tells about the orders it holds: one order whole, a day's figures, and the
-orders whose totals do not add up. Reads only; the caller owns the connection.
+"""What the store tells about the orders it holds: orders per status, what each run decided,
+one order whole with its history, a day's figures, and the orders whose totals do not add up.
+Reads only; the caller owns the connection.
 
 Money is summed as exact ``Decimal``: totals are decimal text, never floats.
 """
@@ -97,10 +98,59 @@ _DAY_ORDERS = f"""
     SELECT total, discount_total, delivery_total, sales_channel, payment_name FROM orders
     WHERE partition_date = ? AND status NOT IN ({", ".join("?" * len(_NOT_STANDING))})
 """
+_RUN_STATUS_COUNTS = """
+    SELECT status, count(*) FROM sync_run_orders
+    WHERE run_id = ? AND (? IS NULL OR partition_date = ?) GROUP BY status
+"""
+_ORDER_STATUS_COUNTS = """
+    SELECT status, count(*) FROM orders WHERE (? IS NULL OR partition_date = ?) GROUP BY status
+"""
+_RUN_ORDERS = """
+    SELECT r.order_id, o.order_number, r.partition_date, r.status, r.error_message, r.decided_at
+    FROM sync_run_orders AS r LEFT JOIN orders AS o USING (order_id)
+    WHERE r.run_id = ? AND (? IS NULL OR r.partition_date = ?)
+    ORDER BY r.decided_at, r.order_id
+"""
+_ORDER_HISTORY = """
+    SELECT r.run_id, s.window_start, s.window_end, s.started_at, s.outcome,
+           r.partition_date, r.status, r.error_message, r.decided_at
+    FROM sync_run_orders AS r LEFT JOIN sync_runs AS s USING (run_id)
+    WHERE r.order_id = ?
+    ORDER BY r.decided_at, r.run_id
+"""
 _UNRECONCILED = """
     SELECT order_id, status, total, items_total, discount_total, delivery_total FROM orders
     WHERE partition_date = ? AND totals_match = 0 ORDER BY order_id
 """
+
+
+def no_orders() -> dict[str, int]:
+    """Every status with 0 orders: counts list every status, present or not."""
+    return {status.value: 0 for status in OrderStatus}
+
+
+def status_counts(
+    conn: sqlite3.Connection, run_id: str | None = None, partition_date: str | None = None
+) -> dict[str, int]:
+    """Orders per status: as run ``run_id`` decided them, else as they stand; of one partition
+    when ``partition_date`` is given."""
+    if run_id is None:
+        rows = conn.execute(_ORDER_STATUS_COUNTS, (partition_date, partition_date))
+    else:
+        rows = conn.execute(_RUN_STATUS_COUNTS, (run_id, partition_date, partition_date))
+    return no_orders() | dict(rows.fetchall())
+
+
+def run_orders(
+    conn: sqlite3.Connection, run_id: str, partition_date: str | None
+) -> list[dict[str, Any]]:
+    """What a run decided for each order (by decision time, then order id)."""
+    return _dicts(conn.execute(_RUN_ORDERS, (run_id, partition_date, partition_date)))
+
+
+def order_history(conn: sqlite3.Connection, order_id: str) -> list[dict[str, Any]]:
+    """The order's status in every run that saw it, oldest first, with each run's window."""
+    return _dicts(conn.execute(_ORDER_HISTORY, (order_id,)))
 
 
 def stored_order(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | None:

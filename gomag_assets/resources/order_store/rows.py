@@ -164,8 +164,8 @@ class OrderRows(NamedTuple):
     order_id: str
     order_row: tuple[Any, ...] | None
     """``None`` when the stored order stays as it is and only the run row is written."""
-    children: tuple[list[tuple[Any, ...]], ...]
-    """Rows of each of ``CHILD_TABLES``; empty lists for a MALFORMED order."""
+    children: tuple[Sequence[tuple[Any, ...]], ...]
+    """Rows of each of ``CHILD_TABLES``; none for a MALFORMED order."""
     run_row: tuple[Any, ...]
 
 
@@ -176,7 +176,7 @@ def decide_all(conn: sqlite3.Connection, orders: Sequence[Mapping[str, Any]]) ->
     return [decide(order, stored.get(order["order_id"])) for order in orders]
 
 
-_NO_CHILDREN: tuple[list[tuple[Any, ...]], ...] = ([], [], [])
+_NO_CHILDREN: tuple[Sequence[tuple[Any, ...]], ...] = ((), (), ())
 _ORDER_HEADER = _getter(ORDER_HEADER)
 
 

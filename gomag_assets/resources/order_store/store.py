@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +153,7 @@ class OrderStore(dg.ConfigurableResource):
     def finish_sync_run(self, run_id: str, outcome: str) -> dict[str, int]:
         """Close a run with its outcome; returns (and stores) its orders per status."""
         with self._transaction() as conn:
-            counts = _counts(conn.execute(_RUN_STATUS_COUNTS, (run_id, None, None)))
+            counts = reports.status_counts(conn, run_id)
             finished = (store_sqlite.utc_now(), outcome, json.dumps(counts), run_id)
             if conn.execute(_FINISH_RUN, finished).rowcount == 0:
                 raise LookupError(f"unknown sync run {run_id!r}: begin_sync_run was not called")
@@ -196,7 +196,7 @@ class OrderStore(dg.ConfigurableResource):
                 batch.close()
                 append_records(str(self.errors_log_path), batch.malformed_records())
         statuses = {order["order_id"]: batch.status_of(order["order_id"]) for order in orders}
-        counts = _all_statuses() | Counter(status.value for status in statuses.values())
+        counts = reports.no_orders() | Counter(status.value for status in statuses.values())
         return BatchOutcome(statuses, counts, batch.reconnects, batch.fallback_orders)
 
     def status_counts(
@@ -204,21 +204,17 @@ class OrderStore(dg.ConfigurableResource):
     ) -> dict[str, int]:
         """Orders per status: as a run decided them if ``run_id`` is given, else as they stand."""
         with self._connection() as conn:
-            if run_id is None:
-                rows = conn.execute(_ORDER_STATUS_COUNTS, (partition_date, partition_date))
-            else:
-                rows = conn.execute(_RUN_STATUS_COUNTS, (run_id, partition_date, partition_date))
-            return _counts(rows)
+            return reports.status_counts(conn, run_id, partition_date)
 
     def run_orders(self, run_id: str, partition_date: str | None = None) -> list[dict[str, Any]]:
         """What a run decided for each order (by decision time, then order id)."""
         with self._connection() as conn:
-            return _dicts(conn.execute(_RUN_ORDERS, (run_id, partition_date, partition_date)))
+            return reports.run_orders(conn, run_id, partition_date)
 
     def order_history(self, order_id: str) -> list[dict[str, Any]]:
         """The order's status in every run that saw it, oldest first, with each run's window."""
         with self._connection() as conn:
-            return _dicts(conn.execute(_ORDER_HISTORY, (order_id,)))
+            return reports.order_history(conn, order_id)
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         """The stored order with its ``items``, ``discounts`` and ``addresses`` (flags as bool or
@@ -285,19 +281,6 @@ def _count_raw(conn: sqlite3.Connection, partition_date: str) -> int:
     return conn.execute(_COUNT_RAW_ORDERS, (partition_date,)).fetchone()[0]
 
 
-def _all_statuses() -> dict[str, int]:
-    return {status.value: 0 for status in OrderStatus}
-
-
-def _counts(rows: Iterable[tuple[str, int]]) -> dict[str, int]:
-    return _all_statuses() | dict(rows)
-
-
-def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
-
-
 _LAND_RAW_ORDER = """
     INSERT INTO raw_orders (partition_date, order_id, landing_no, payload, fetched_at, run_id)
     VALUES (?, ?, ?, ?, ?, ?)
@@ -320,34 +303,5 @@ _FINISH_RUN = "UPDATE sync_runs SET finished_at = ?, outcome = ?, counts_json = 
 _LAST_SUCCESS = """
     SELECT max(finished_at) FROM sync_runs
     WHERE outcome = 'SUCCESS' AND window_start <= ? AND ? <= window_end
-"""
-_RUN_STATUS_COUNTS = """
-    SELECT status, count(*) FROM sync_run_orders
-    WHERE run_id = ? AND (? IS NULL OR partition_date = ?) GROUP BY status
-"""
-_ORDER_STATUS_COUNTS = """
-    SELECT status, count(*) FROM orders WHERE (? IS NULL OR partition_date = ?) GROUP BY status
-"""
-_RUN_ORDERS = """
-    SELECT r.order_id, o.order_number, r.partition_date, r.status, r.error_message, r.decided_at
-    FROM sync_run_orders AS r LEFT JOIN orders AS o USING (order_id)
-    WHERE r.run_id = ? AND (? IS NULL OR r.partition_date = ?)
-    ORDER BY r.decided_at, r.order_id
-"""
-_ORDER_HISTORY = """
-    SELECT r.run_id, s.window_start, s.window_end, s.started_at, s.outcome,
-           r.partition_date, r.status, r.error_message, r.decided_at
-    FROM sync_run_orders AS r LEFT JOIN sync_runs AS s USING (run_id)
-    WHERE r.order_id = ?
-    ORDER BY r.decided_at, r.run_id
-"""
-_GET_ORDER = """
-    SELECT order_id, order_number, order_date, status, error_message, partition_date,
-           gomag_status, currency, total, payload_sha256, first_run_id, last_run_id, updated_at
-    FROM orders WHERE order_id = ?
-"""
-_GET_ITEMS = """
-    SELECT line_no, sku, name, quantity, price, vat, is_service
-    FROM order_items WHERE order_id = ? ORDER BY line_no
 """
 _MARK_DELETED = "UPDATE orders SET status = ?, error_message = ?, updated_at = ? WHERE order_id = ?"

@@ -27,8 +27,6 @@ from gomag_assets.resources.order_store.columns import (
 from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
 from gomag_assets.resources.order_store.sqlite import insert_statement
 
-__all__ = ["ITEM_COLUMNS", "ORDER_COLUMNS", "read_malformed", "read_partition", "replace_partition"]
-
 
 class _ChildTable(NamedTuple):
     """A validation table of an order's lines, and the §5 key its lines are listed under."""
