@@ -4,11 +4,14 @@ validation. Both are deterministic for a seed, so every run measures the same wo
 import json
 import random
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from gomag_assets.demo.catalog import PRODUCTS
 
 ITEMS_PER_ORDER = 3
+DISCOUNT_EVERY = 3
+_DELIVERY_TOTAL = Decimal("15.00")
 NOW = datetime(2026, 10, 2, 12, 0, 0)
 """The clock validation runs against: every generated order date lies before it."""
 
@@ -29,26 +32,29 @@ _MALFORMATIONS = [
 
 
 def validated_orders(count: int, *, seed: int = 7, first_id: int = 100_000) -> list[dict]:
-    """``count`` VALID order dicts as ``save_orders_batch`` takes them (CONTRACTS.md §5), each
-    with ``ITEMS_PER_ORDER`` product lines."""
+    """``count`` VALID order dicts as ``save_orders_batch`` takes them (CONTRACTS.md §5), with
+    every field: ``ITEMS_PER_ORDER`` product lines, a billing and a shipping address, and a
+    discount line on one order in ``DISCOUNT_EVERY``."""
     rng = random.Random(seed)
     return [_validated_order(first_id + number, rng) for number in range(count)]
 
 
 def poison_randomly(orders: list[dict], share: float, *, seed: int = 7) -> list[str]:
     """Give ``share`` of ``orders``, spread at random, one of the runtime crashes the store's
-    third tier must isolate (a value SQLite cannot bind, an integer overflow, a CHECK failure);
-    returns the poisoned order ids."""
+    third tier must isolate (a value SQLite cannot bind, an integer overflow, a CHECK failure,
+    an address kind given twice); returns the poisoned order ids."""
     rng = random.Random(seed)
     chosen = rng.sample(range(len(orders)), round(len(orders) * share))
     for kind, index in enumerate(chosen):
         order = orders[index]
-        if kind % 3 == 0:
+        if kind % 4 == 0:
             order["items"][1]["quantity"] = object()
-        elif kind % 3 == 1:
+        elif kind % 4 == 1:
             order["items"][2]["line_no"] = 2**70
-        else:
+        elif kind % 4 == 2:
             order["order_number"] = None
+        else:
+            order["addresses"][1]["kind"] = "billing"
     return [orders[index]["order_id"] for index in chosen]
 
 
@@ -89,30 +95,76 @@ def landed_payloads(count: int, *, seed: int = 7) -> list[tuple[str, str]]:
 
 def _validated_order(number: int, rng: random.Random) -> dict[str, Any]:
     products = rng.sample(PRODUCTS, ITEMS_PER_ORDER)
+    items_total = sum(product.price for product in products)
+    discounts = (
+        [{"line_no": 0, "name": "Reducere de toamnă", "voucher": "TOAMNA10", "value": "10.00"}]
+        if number % DISCOUNT_EVERY == 0
+        else []
+    )
+    discount_total = Decimal("10.00") * len(discounts)
+    customer = _address(rng)
     return {
         "order_id": str(number),
         "order_number": f"GM-{number}",
         "order_date": f"2026-10-{1 + number % 28:02d} 14:03:22",
         "gomag_status": "Comanda noua",
+        "status_id": "1",
         "currency": "RON",
-        "total": str(sum(product.price for product in products)),
+        "total": str(items_total - discount_total + _DELIVERY_TOTAL),
+        "source": "web",
+        "sales_channel": "Magazin online",
+        "sales_agent": None,
+        "observation": None,
+        "payment_name": rng.choice(["Ramburs", "Card online"]),
+        "payment_online": False,
+        "payment_completed": False,
+        "delivery_name": "Curier",
+        "delivery_total": str(_DELIVERY_TOTAL),
+        "delivery_date": None,
+        "locker_id": None,
+        "carrier_name": "FAN Courier",
+        "carrier_awb": f"AWB{number}",
+        "invoice_series": "GMF",
+        "invoice_number": str(number),
+        "invoice_date": f"2026-10-{1 + number % 28:02d} 15:00:00",
+        "customer_id": str(rng.randrange(1, 10**6)),
+        "items_total": str(items_total),
+        "discount_total": str(discount_total),
+        "totals_match": True,
+        "is_cancelled": False,
+        "nothing_to_import": False,
         "payload_sha256": f"{number:064x}",
         "verdict": "VALID",
         "error_message": None,
-        "is_cancelled": False,
-        "nothing_to_import": False,
         "items": [
             {
                 "line_no": line_no,
+                "product_id": str(PRODUCTS.index(product) + 1),
                 "sku": product.sku,
+                "ean": None,
                 "name": product.name,
                 "quantity": "1",
                 "price": str(product.price),
+                "base_price": str(product.price),
                 "vat": "21",
                 "is_service": False,
             }
             for line_no, product in enumerate(products)
         ],
+        "discounts": discounts,
+        "addresses": [_address_line(kind, customer) for kind in ("billing", "shipping")],
+    }
+
+
+def _address_line(kind: str, block: dict[str, str]) -> dict[str, Any]:
+    """One §5 address of ``block`` (a payload's billing or delivery block)."""
+    return {
+        "kind": kind,
+        **{key: block[key] for key in ("firstname", "lastname")},
+        "company": None,
+        **{key: block[key] for key in ("phone", "email", "address", "city", "region", "country")},
+        "zipcode": "700001",
+        **dict.fromkeys(("company_name", "company_code", "registration_no", "bank", "iban")),
     }
 
 

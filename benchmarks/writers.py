@@ -1,12 +1,14 @@
 """Three ways of writing the same validated orders into the order store's schema.
 
-* ``bare_executemany``: the ceiling. The order and item rows and nothing else (no decisions
-  against stored orders, no run records, no savepoints), one ``executemany`` per table in one
-  transaction, on the store's own journal settings (WAL, ``synchronous=NORMAL``).
+* ``bare_executemany``: the ceiling. The whole orders' rows (orders, items, discounts, addresses)
+  and nothing else (no decisions against stored orders, no run records, no savepoints), one
+  ``executemany`` per table in one transaction, on the store's own journal settings (WAL,
+  ``synchronous=NORMAL``).
 * ``tiered_store``: ``OrderStore.save_orders_batch``, one call per day, as the asset runs it.
 * ``naive_durable_loop``: the baseline, as a naive writer does it: one connection with
   SQLite's defaults (rollback journal, ``synchronous=FULL``), then per order one INSERT of
-  the order, one per item, and a COMMIT, so every order is made durable on its own.
+  the order, one per line (item, discount, address), and a COMMIT, so every order is made
+  durable on its own.
 """
 
 import sqlite3
@@ -16,17 +18,31 @@ from pathlib import Path
 from typing import Any
 
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.columns import (
+    ADDRESS_COLUMNS,
+    DISCOUNT_COLUMNS,
+    ITEM_COLUMNS,
+    ORDER_DETAILS,
+    ORDER_HEADER,
+)
+from gomag_assets.resources.order_store.sqlite import insert_statement
 
-_ORDER_ROW = """
-    INSERT INTO orders (order_id, order_number, order_date, status, error_message, partition_date,
-        gomag_status, currency, total, payload_sha256, first_run_id, last_run_id, updated_at)
-    VALUES (?, ?, ?, 'IMPORTED', NULL, ?, ?, ?, ?, ?, 'bench', 'bench', '2026-10-01T00:00:00')
-"""
-_ITEM_ROW = """
-    INSERT INTO order_items (order_id, line_no, sku, name, quantity, price, vat, is_service)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-"""
-_ITEM_KEYS = ("line_no", "sku", "name", "quantity", "price", "vat", "is_service")
+_ORDER_ROW = insert_statement(
+    "orders",
+    ("order_id", *ORDER_HEADER, *ORDER_DETAILS, "status", "partition_date")
+    + ("first_run_id", "last_run_id", "updated_at"),
+)
+_LINE_TABLES = {
+    "items": ("order_items", ITEM_COLUMNS[1:]),
+    "discounts": ("order_discounts", DISCOUNT_COLUMNS[1:]),
+    "addresses": ("order_addresses", ADDRESS_COLUMNS[1:]),
+}
+"""An order's lines by their key in the order dict: the table and the columns after order_id."""
+_INSERT_LINE = {
+    key: insert_statement(table, ("order_id", *columns))
+    for key, (table, columns) in _LINE_TABLES.items()
+}
+_ORDER_CONSTANTS = ("IMPORTED", "2026-10-01", "bench", "bench", "2026-10-01T00:00:00")
 
 
 def empty_store(path: Path, *, journal_mode: str = "WAL") -> Path:
@@ -40,14 +56,13 @@ def empty_store(path: Path, *, journal_mode: str = "WAL") -> Path:
 
 
 def bare_executemany(path: Path, orders: Sequence[dict[str, Any]]) -> None:
-    """The ceiling: the same order and item rows, one transaction, no bookkeeping."""
+    """The ceiling: the same order and line rows, one transaction, no bookkeeping."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(_ORDER_ROW, [_order_row(order) for order in orders])
-    conn.executemany(
-        _ITEM_ROW, [_item_row(order, item) for order in orders for item in order["items"]]
-    )
+    for key, insert in _INSERT_LINE.items():
+        conn.executemany(insert, [row for order in orders for row in _line_rows(order, key)])
     conn.execute("COMMIT")
     conn.close()
 
@@ -74,8 +89,9 @@ def naive_durable_loop(
         raise RuntimeError(f"the naive loop must use the rollback journal, not {journal_mode}")
     for order in orders:
         conn.execute(_ORDER_ROW, _order_row(order))
-        for item in order["items"]:
-            conn.execute(_ITEM_ROW, _item_row(order, item))
+        for key, insert in _INSERT_LINE.items():
+            for row in _line_rows(order, key):
+                conn.execute(insert, row)
         conn.commit()
     conn.close()
 
@@ -85,17 +101,10 @@ def days_of(orders: Sequence[dict[str, Any]], size: int) -> list[Sequence[dict[s
 
 
 def _order_row(order: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        order["order_id"],
-        order["order_number"],
-        order["order_date"],
-        "2026-10-01",
-        order["gomag_status"],
-        order["currency"],
-        order["total"],
-        order["payload_sha256"],
-    )
+    values = [order[key] for key in (*ORDER_HEADER, *ORDER_DETAILS)]
+    return (order["order_id"], *values, *_ORDER_CONSTANTS)
 
 
-def _item_row(order: dict[str, Any], item: dict[str, Any]) -> tuple[Any, ...]:
-    return (order["order_id"], *(item[key] for key in _ITEM_KEYS))
+def _line_rows(order: dict[str, Any], key: str) -> list[tuple[Any, ...]]:
+    columns = _LINE_TABLES[key][1]
+    return [(order["order_id"], *[line[column] for column in columns]) for line in order[key]]

@@ -14,6 +14,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore, StoreUnavailable
@@ -53,6 +54,9 @@ def history(store: OrderStore, args: argparse.Namespace) -> None:
         f"now {order['status']}{reason}; total {order['total'] or '?'} {order['currency'] or ''}; "
         f"{len(order['items'])} items; updated {order['updated_at']}"
     )
+    fulfilment = _fulfilment(order)
+    if fulfilment:
+        print(fulfilment)
     runs = [
         (
             run["run_id"],
@@ -66,6 +70,43 @@ def history(store: OrderStore, args: argparse.Namespace) -> None:
     ]
     headers = ("run", "window", "partition", "status", "decided at", "reason")
     print(_table(headers, runs) if runs else "no sync run has seen this order")
+
+
+def _fulfilment(order: dict[str, Any]) -> str:
+    """Delivery, payment, invoice and the addresses' cities on one line, leaving out what is not
+    known. No personal data: a city names no one."""
+    paid = {True: "paid", False: "not paid", None: ""}[order["payment_completed"]]
+    invoice = _words(order["invoice_series"], order["invoice_number"])
+    parts = (
+        _listed(
+            _labelled("delivery", _words(order["delivery_name"], order["delivery_total"])),
+            order["carrier_name"],
+            _labelled("AWB", order["carrier_awb"]),
+            _labelled("locker", order["locker_id"]),
+        ),
+        _listed(
+            _labelled("payment", order["payment_name"]),
+            "online" if order["payment_online"] else "",
+            paid,
+        ),
+        _labelled("invoice", _words(invoice, _labelled("of", order["invoice_date"])))
+        if order["invoice_number"]
+        else "",
+        _listed(*(_labelled(address["kind"], address["city"]) for address in order["addresses"])),
+    )
+    return "; ".join(filter(None, parts))
+
+
+def _labelled(label: str, value: str | None) -> str:
+    return f"{label} {value}" if value else ""
+
+
+def _words(*words: str | None) -> str:
+    return " ".join(filter(None, words))
+
+
+def _listed(*parts: str | None) -> str:
+    return ", ".join(filter(None, parts))
 
 
 def summary(store: OrderStore, args: argparse.Namespace) -> None:

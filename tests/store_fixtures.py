@@ -4,6 +4,7 @@ that raises ``sqlite3.OperationalError`` at a moment a test chooses."""
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from pydantic import PrivateAttr
 from gomag_assets.resources.order_store import BatchOutcome, OrderStore
 
 PARTITION = "2026-10-01"
+DELIVERY_TOTAL = "15.00"
 
 PRODUCTS = (
     ("TRC-001", "Tricou bărbați, mărimea L"),
@@ -21,7 +23,12 @@ PRODUCTS = (
     ("CRT-118", "Carte: Amintiri din copilărie — Ion Creangă"),
     ("SAP-052", "Săpun natural cu lavandă"),
 )
-CUSTOMERS = ("Ștefan Bălan", "Ioana Țăranu", "Mădălina Mureșan", "Răzvan Ștefănescu")
+CUSTOMERS = (
+    ("Ștefan", "Bălan", "Iași"),
+    ("Ioana", "Țăranu", "Brașov"),
+    ("Mădălina", "Mureșan", "Cluj-Napoca"),
+    ("Răzvan", "Ștefănescu", "Timișoara"),
+)
 
 
 def make_item(line_no: int, **overrides: Any) -> dict[str, Any]:
@@ -29,40 +36,124 @@ def make_item(line_no: int, **overrides: Any) -> dict[str, Any]:
     sku, name = PRODUCTS[line_no % len(PRODUCTS)]
     item = {
         "line_no": line_no,
+        "product_id": str(700 + line_no % len(PRODUCTS)),
         "sku": sku,
+        "ean": f"594{line_no:010d}",
         "name": name,
         "quantity": str(1 + line_no % 3),
         "price": f"{19 + 10 * line_no}.90",
+        "base_price": f"{24 + 10 * line_no}.90",
         "vat": "21",
         "is_service": False,
     }
     return item | overrides
 
 
+def make_discount(line_no: int, **overrides: Any) -> dict[str, Any]:
+    """One discount line: a voucher worth 10 RON."""
+    discount = {
+        "line_no": line_no,
+        "name": "Reducere de toamnă",
+        "voucher": "TOAMNĂ10",
+        "value": "10.00",
+    }
+    return discount | overrides
+
+
+def make_address(kind: str, customer: int = 0, **overrides: Any) -> dict[str, Any]:
+    """One address block of a private customer (no company)."""
+    firstname, lastname, city = CUSTOMERS[customer % len(CUSTOMERS)]
+    address = {
+        "kind": kind,
+        "firstname": firstname,
+        "lastname": lastname,
+        "company": None,
+        "phone": f"07{customer:08d}",
+        "email": f"client{customer}@example.ro",
+        "address": f"Str. Mihai Eminescu nr. {1 + customer % 90}",
+        "city": city,
+        "region": city,
+        "country": "Romania",
+        "zipcode": f"{700_000 + customer % 1000}",
+        "company_name": None,
+        "company_code": None,
+        "registration_no": None,
+        "bank": None,
+        "iban": None,
+    }
+    return address | overrides
+
+
 def make_order(number: int, *, item_count: int = 3, version: int = 1, **overrides: Any) -> dict:
-    """A VALID order dict; ``version`` changes its payload hash as an edit in GoMag would."""
+    """A VALID order dict with every field of CONTRACTS.md §5; ``version`` changes its payload
+    hash as an edit in GoMag would. Totals add up over the items and discounts it ends up with."""
     order_id = str(100_000 + number)
-    items = [make_item(line_no) for line_no in range(item_count)]
+    items = overrides.get("items", [make_item(line_no) for line_no in range(item_count)])
+    discounts = overrides.get("discounts", [make_discount(0)])
+    items_total = sum((Decimal(i["price"]) * Decimal(i["quantity"]) for i in items), Decimal(0))
+    discount_total = sum((Decimal(d["value"]) for d in discounts), Decimal(0))
     order = {
         "order_id": order_id,
         "order_number": f"GM-{order_id}",
         "order_date": "2026-10-01 14:03:22",
         "gomag_status": "Comanda noua",
+        "status_id": "1",
         "currency": "RON",
-        "total": f"{sum(float(i['price']) * int(i['quantity']) for i in items):.2f}",
+        "total": str(items_total - discount_total + Decimal(DELIVERY_TOTAL)),
+        "source": "web",
+        "sales_channel": "Magazin online",
+        "sales_agent": None,
+        "observation": "Sunați înainte de livrare",
+        "payment_name": "Ramburs",
+        "payment_online": False,
+        "payment_completed": False,
+        "delivery_name": "Curier rapid",
+        "delivery_total": DELIVERY_TOTAL,
+        "delivery_date": None,
+        "locker_id": None,
+        "carrier_name": "FAN Courier",
+        "carrier_awb": f"AWB{order_id}",
+        "invoice_series": "GMF",
+        "invoice_number": str(number + 1),
+        "invoice_date": "2026-10-01 15:00:00",
+        "customer_id": str(5_000 + number % 40),
+        "items_total": str(items_total),
+        "discount_total": str(discount_total),
+        "totals_match": True,
+        "is_cancelled": False,
+        "nothing_to_import": False,
         "payload_sha256": hashlib.sha256(f"{order_id}/{version}".encode()).hexdigest(),
         "verdict": "VALID",
         "error_message": None,
-        "is_cancelled": False,
-        "nothing_to_import": False,
         "items": items,
+        "discounts": discounts,
+        "addresses": [make_address("billing", number), make_address("shipping", number)],
     }
     return order | overrides
 
 
 def make_malformed(number: int, reason: str = "date: missing") -> dict:
-    """An order validation judged MALFORMED: kept with its reason, never with items."""
-    return make_order(number, verdict="MALFORMED", error_message=reason, items=[])
+    """An order validation judged MALFORMED: kept with its reason, never with lines."""
+    return make_order(
+        number,
+        verdict="MALFORMED",
+        error_message=reason,
+        items=[],
+        discounts=[],
+        addresses=[],
+        items_total=None,
+        discount_total=None,
+        totals_match=None,
+    )
+
+
+def old_shape(order: dict) -> dict:
+    """``order`` as a dict from before the whole order was kept: the first schema's keys only."""
+    first = ("order_id", "order_number", "order_date", "gomag_status", "currency", "total")
+    first += ("payload_sha256", "verdict", "error_message", "is_cancelled", "nothing_to_import")
+    item_keys = ("line_no", "sku", "name", "quantity", "price", "vat", "is_service")
+    items = [{key: item[key] for key in item_keys} for item in order["items"]]
+    return {key: order[key] for key in first} | {"items": items}
 
 
 def make_orders(count: int, start: int = 0) -> list[dict]:
@@ -82,6 +173,20 @@ def stored_items(db_path: str | Path, order_id: str) -> list[tuple]:
             "WHERE order_id = ? ORDER BY line_no",
             (order_id,),
         ).fetchall()
+
+
+def child_rows(db_path: str | Path, order_id: str) -> dict[str, int]:
+    """How many rows each child table of ``orders`` holds for the order."""
+    with sqlite3.connect(db_path) as conn:
+        return {
+            table: conn.execute(
+                f"SELECT count(*) FROM {table} WHERE order_id = ?", (order_id,)
+            ).fetchone()[0]
+            for table in CHILD_TABLES
+        }
+
+
+CHILD_TABLES = ("order_items", "order_discounts", "order_addresses")
 
 
 def assert_every_order_accounted(orders: Sequence[dict], outcome: BatchOutcome) -> None:

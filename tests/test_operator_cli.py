@@ -4,11 +4,19 @@ import subprocess
 import sys
 
 import pytest
-from store_fixtures import PARTITION, make_malformed, make_order, make_orders
+from store_fixtures import (
+    PARTITION,
+    make_address,
+    make_malformed,
+    make_order,
+    make_orders,
+    old_shape,
+)
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.operator_cli import DEFAULT_REASON, main
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.columns import PERSONAL_FIELDS
 
 
 @pytest.fixture
@@ -57,10 +65,44 @@ def test_history_prints_the_order_and_its_status_in_every_run(store, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("order 100003 (GM-100003)")
     assert out[1].startswith("now MALFORMED: date: missing")
-    assert out[2].split() == ["run", "window", "partition", "status", "decided", "at", "reason"]
-    assert out[3].split()[:4] == ["run-1", f"{PARTITION}..{PARTITION}", PARTITION, "MALFORMED"]
-    assert out[4].split()[:3] == ["run-2", PARTITION, "MALFORMED"]
-    assert len(out) == 5
+    assert out[3].split() == ["run", "window", "partition", "status", "decided", "at", "reason"]
+    assert out[4].split()[:4] == ["run-1", f"{PARTITION}..{PARTITION}", PARTITION, "MALFORMED"]
+    assert out[5].split()[:3] == ["run-2", PARTITION, "MALFORMED"]
+    assert len(out) == 6
+
+
+def test_history_shows_delivery_payment_invoice_and_cities_but_no_personal_data(tmp_path, capsys):
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+    order = make_order(
+        5,
+        locker_id="4021",
+        payment_online=True,
+        payment_completed=True,
+        addresses=[make_address("billing", 1), make_address("shipping", 2)],
+    )
+    store.save_orders_batch([order], run_id="run-1", partition_date=PARTITION)
+
+    assert main(["--db", store.db_path, "history", "100005"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.splitlines()[2] == (
+        "delivery Curier rapid 15.00, FAN Courier, AWB AWB100005, locker 4021; "
+        "payment Ramburs, online, paid; invoice GMF 6 of 2026-10-01 15:00:00; "
+        "billing Brașov, shipping Cluj-Napoca"
+    )
+    personal = {a[field] for a in order["addresses"] for field in PERSONAL_FIELDS}
+    assert [value for value in personal if value in out] == []
+
+
+def test_history_of_an_order_without_details_leaves_the_line_out(tmp_path, capsys):
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
+    store.save_orders_batch([old_shape(make_order(0))], run_id="run-1", partition_date=PARTITION)
+
+    assert main(["--db", store.db_path, "history", "100000"]) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("now IMPORTED;")
+    assert out[2].split()[0] == "run"
 
 
 def test_summary_counts_orders_per_status(store, capsys):

@@ -3,27 +3,43 @@ of every order across runs (tier 2 of ``save_orders_batch``)."""
 
 import copy
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from store_fixtures import (
+    CHILD_TABLES,
     PARTITION,
     assert_every_order_accounted,
+    child_rows,
+    make_address,
+    make_discount,
     make_item,
     make_malformed,
     make_order,
     make_orders,
+    old_shape,
     row_count,
     stored_items,
 )
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.columns import (
+    ADDRESS_COLUMNS,
+    DISCOUNT_COLUMNS,
+    ITEM_COLUMNS,
+    ITEM_DETAILS,
+    ORDER_COLUMNS,
+    ORDER_DETAILS,
+    ORDER_HEADER,
+    PERSONAL_FIELDS,
+)
 from gomag_assets.resources.order_store.decisions import NOTHING_TO_IMPORT
-from gomag_assets.resources.order_store.validation_frames import ITEM_COLUMNS, ORDER_COLUMNS
 
 FETCHED_AT = "2026-10-01T15:00:00+00:00"
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=300)
@@ -94,33 +110,110 @@ def test_raw_orders_come_back_in_landing_order(store):
 # Validation verdicts
 
 
-def _frames(orders: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The §4 frames validation would produce for these §5 dicts."""
+def _frames(orders: list[dict]) -> tuple[pd.DataFrame, ...]:
+    """The four §4 frames validation would produce for these §5 dicts."""
     order_rows = [{column: order[column] for column in ORDER_COLUMNS} for order in orders]
-    item_rows = [
-        {"order_id": order["order_id"], **item} for order in orders for item in order["items"]
+    children = [
+        pd.DataFrame(
+            [{"order_id": order["order_id"], **line} for order in orders for line in order[key]],
+            columns=list(columns),
+        )
+        for key, columns in (
+            ("items", ITEM_COLUMNS),
+            ("discounts", DISCOUNT_COLUMNS),
+            ("addresses", ADDRESS_COLUMNS),
+        )
     ]
-    return (
-        pd.DataFrame(order_rows, columns=list(ORDER_COLUMNS)),
-        pd.DataFrame(item_rows, columns=list(ITEM_COLUMNS)),
-    )
+    return pd.DataFrame(order_rows, columns=list(ORDER_COLUMNS)), *children
 
 
 def test_validation_frames_round_trip_into_order_dicts(store):
     service = make_item(2, sku=None, name="Ambalare cadou", is_service=True, price="5.00")
+    odd = make_order(
+        5,
+        observation="lăsați la vecina \ud800 de la 3",
+        payment_online=None,
+        payment_completed=True,
+        totals_match=False,
+        delivery_total=None,
+        discounts=[make_discount(1, name="Black Friday 🖤", voucher=None), make_discount(0)],
+        addresses=[
+            make_address("shipping", 2, city="Târgu \udc80 Mureș"),
+            make_address("billing", 3, company="SC Țesături SRL", iban="RO49AAAA1B31007593840000"),
+        ],
+    )
     orders = [
         make_order(0, items=[make_item(1), make_item(0, name='Cană „Iași" 🧡 ' + "ș" * 5000)]),
         make_malformed(1, "date: missing; items[2].quantity: 'abc' is not a number"),
         make_order(2, is_cancelled=True, gomag_status="Anulata"),
         make_order(3, nothing_to_import=True, items=[service]),
         make_order(4, items=[make_item(0, name="lone \udc80 surrogate")]),
+        odd,
     ]
 
     store.replace_validation(PARTITION, "run-1", *_frames(orders))
 
     expected = copy.deepcopy(orders)
     expected[0]["items"].sort(key=lambda item: item["line_no"])
-    assert store.read_validated_orders(PARTITION) == expected
+    expected[5]["discounts"].sort(key=lambda discount: discount["line_no"])
+    expected[5]["addresses"].reverse()  # billing first
+    read = store.read_validated_orders(PARTITION)
+    assert read == expected
+    assert [list(order) for order in read] == [list(order) for order in expected]
+    assert [type(o["payment_online"]) for o in read] == [bool] * 5 + [type(None)]
+    assert row_count(store.db_path, "validated_discounts") == 6
+    assert row_count(store.db_path, "validated_addresses") == 10
+
+
+def test_validation_without_discount_or_address_frames_reads_them_empty(store):
+    orders, items, _, _ = _frames(make_orders(3))
+
+    store.replace_validation(PARTITION, "run-1", orders, items)
+
+    read = store.read_validated_orders(PARTITION)
+    assert [(len(o["items"]), o["discounts"], o["addresses"]) for o in read] == [(3, [], [])] * 3
+
+
+def test_frames_from_before_the_whole_order_are_kept_with_the_new_columns_null(store):
+    """Frames with only the first schema's columns, as validation made them before schema 2."""
+    old = [old_shape(order) for order in make_orders(2)]
+    first_columns = [column for column in ORDER_COLUMNS if column in old[0]]
+    orders = pd.DataFrame([{c: o[c] for c in first_columns} for o in old], columns=first_columns)
+    item_columns = ["order_id", *old[0]["items"][0]]
+    items = pd.DataFrame(
+        [{"order_id": o["order_id"], **item} for o in old for item in o["items"]],
+        columns=item_columns,
+    )
+
+    store.replace_validation(PARTITION, "run-1", orders, items)
+
+    read = store.read_validated_orders(PARTITION)
+    new_keys = set(ORDER_COLUMNS) - set(first_columns)
+    assert [old_shape(order) for order in read] == old
+    assert {order[key] for order in read for key in new_keys} == {None}
+    assert {item["ean"] for order in read for item in order["items"]} == {None}
+
+
+def test_validated_addresses_keep_no_personal_data_when_pii_is_off(tmp_path):
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"), store_pii=False)
+    orders = make_orders(4)
+
+    store.replace_validation(PARTITION, "run-1", *_frames(orders))
+
+    read = store.read_validated_orders(PARTITION)
+    addresses = [address for order in read for address in order["addresses"]]
+    assert len(addresses) == 8
+    assert {address[field] for address in addresses for field in PERSONAL_FIELDS} == {None}
+    originals = [address for order in orders for address in order["addresses"]]
+    assert [_impersonal(a) for a in addresses] == [_impersonal(a) for a in originals]
+    assert _personal_values_in_file(store.db_path, orders) == []
+
+
+def _personal_values_in_file(db_path: str, orders: list[dict]) -> list[str]:
+    """Names, phones, e-mails and streets of ``orders`` found anywhere in the database file."""
+    data = b"".join(path.read_bytes() for path in Path(db_path).parent.glob("*.sqlite*"))
+    values = {a[f] for o in orders for a in o["addresses"] for f in PERSONAL_FIELDS}
+    return sorted(value for value in values if value.encode() in data)
 
 
 def test_replacing_validation_replaces_the_partitions_verdicts(store):
@@ -154,6 +247,121 @@ def test_validated_orders_can_be_saved_as_read(store):
 
     assert outcome.counts[OrderStatus.IMPORTED] == 3
     assert outcome.counts[OrderStatus.MALFORMED] == 1
+
+
+# The whole order
+
+
+def test_the_whole_order_round_trips_exactly(store):
+    orders = [
+        make_order(
+            0,
+            observation="Livrați după ora 18, „scara B” — mulțumesc! 🙏",
+            payment_online=True,
+            payment_completed=None,
+            locker_id="4021",
+            delivery_date="2026-10-03 10:00:00",
+            discounts=[make_discount(0, value="0.10"), make_discount(1, voucher=None)],
+            addresses=[make_address("billing", 7, company="SC Țesături Bârlad SRL")],
+        ),
+        make_order(1, totals_match=False, delivery_total=None, sales_agent="Ana Ionescu"),
+    ]
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    for order in orders:
+        stored = store.get_order(order["order_id"])
+        kept = [
+            c for c in ORDER_COLUMNS if c not in ("is_cancelled", "nothing_to_import", "verdict")
+        ]
+        assert {c: stored[c] for c in kept} == {c: order[c] for c in kept}
+        for key in ("items", "discounts", "addresses"):
+            assert stored[key] == order[key]
+    with sqlite3.connect(store.db_path) as conn:
+        flags = conn.execute(
+            "SELECT payment_online, payment_completed, totals_match FROM orders ORDER BY order_id"
+        ).fetchall()
+    assert flags == [(1, None, 1), (0, 0, 0)]
+
+
+def test_a_changed_order_has_every_child_row_replaced_whole(store):
+    store.save_orders_batch(make_orders(3), run_id="run-1", partition_date=PARTITION)
+    edited = make_order(
+        1,
+        version=2,
+        items=[make_item(0, quantity="4", ean=None)],
+        discounts=[make_discount(0, value="25.50")],
+        addresses=[make_address("billing", 9)],
+        payment_completed=True,
+    )
+
+    outcome = store.save_orders_batch(
+        [make_order(0), edited, make_order(2)], run_id="run-2", partition_date=PARTITION
+    )
+
+    assert outcome.statuses["100001"] is OrderStatus.IMPORTED
+    assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 2
+    stored = store.get_order("100001")
+    assert [stored[key] for key in ("items", "discounts", "addresses")] == [
+        edited["items"],
+        edited["discounts"],
+        edited["addresses"],
+    ]
+    assert stored["payment_completed"] is True
+    assert child_rows(store.db_path, "100001") == dict.fromkeys(CHILD_TABLES, 1)
+    assert child_rows(store.db_path, "100002") == {
+        "order_items": 3,
+        "order_discounts": 1,
+        "order_addresses": 2,
+    }
+
+
+def test_a_malformed_order_keeps_no_child_rows(store):
+    store.save_orders_batch([make_order(0)], run_id="run-1", partition_date=PARTITION)
+    broken = make_order(0, version=2, verdict="MALFORMED", error_message="date: missing")
+
+    outcome = store.save_orders_batch([broken], run_id="run-2", partition_date=PARTITION)
+
+    assert outcome.statuses["100000"] is OrderStatus.MALFORMED
+    assert child_rows(store.db_path, "100000") == dict.fromkeys(CHILD_TABLES, 0)
+    stored = store.get_order("100000")
+    assert (stored["items"], stored["discounts"], stored["addresses"]) == ([], [], [])
+
+
+def test_an_order_dict_of_the_first_shape_is_imported_with_the_new_fields_empty(store):
+    orders = [old_shape(order) for order in make_orders(3)]
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+    again = store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+
+    assert outcome.counts[OrderStatus.IMPORTED] == again.counts[OrderStatus.ALREADY_IMPORTED] == 3
+    stored = store.get_order("100001")
+    assert {stored[column] for column in ORDER_DETAILS} == {None}
+    assert (stored["discounts"], stored["addresses"]) == ([], [])
+    assert {key: stored[key] for key in ORDER_HEADER} == {k: orders[1][k] for k in ORDER_HEADER}
+    assert [{k: v for k, v in i.items() if k not in ITEM_DETAILS} for i in stored["items"]] == (
+        orders[1]["items"]
+    )
+    assert {item[key] for item in stored["items"] for key in ITEM_DETAILS} == {None}
+
+
+def test_order_addresses_keep_no_personal_data_when_pii_is_off(tmp_path):
+    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"), store_pii=False)
+    orders = make_orders(5)
+
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    addresses = [a for o in orders for a in store.get_order(o["order_id"])["addresses"]]
+    assert len(addresses) == 10
+    assert {address[field] for address in addresses for field in PERSONAL_FIELDS} == {None}
+    originals = [address for order in orders for address in order["addresses"]]
+    assert [_impersonal(a) for a in addresses] == [_impersonal(a) for a in originals]
+    assert _personal_values_in_file(store.db_path, orders) == []
+
+
+def _impersonal(address: dict) -> dict:
+    return {key: value for key, value in address.items() if key not in PERSONAL_FIELDS}
 
 
 # Orders across runs

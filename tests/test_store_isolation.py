@@ -5,8 +5,12 @@ import copy
 
 import pytest
 from store_fixtures import (
+    CHILD_TABLES,
     PARTITION,
+    FaultyStore,
     assert_every_order_accounted,
+    child_rows,
+    make_discount,
     make_malformed,
     make_order,
     make_orders,
@@ -16,6 +20,7 @@ from store_fixtures import (
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.tiers import RETRY_PART
 
 
 @pytest.fixture
@@ -47,6 +52,26 @@ def _poison_missing_key(order):
     del order["items"][0]["price"]
 
 
+def _poison_duplicate_discount_line(order):
+    order["discounts"] = [make_discount(0), make_discount(0, value="3.00")]
+
+
+def _poison_discount_without_value(order):
+    order["discounts"][0]["value"] = None
+
+
+def _poison_unknown_address_kind(order):
+    order["addresses"][1]["kind"] = "office"
+
+
+def _poison_unbindable_city(order):
+    order["addresses"][0]["city"] = object()
+
+
+def _poison_payment_flag(order):
+    order["payment_online"] = 7
+
+
 POISONS = {
     "unbindable quantity": (_poison_quantity_object, "ProgrammingError"),
     "integer overflow": (_poison_line_no_overflow, "OverflowError"),
@@ -54,7 +79,20 @@ POISONS = {
     "duplicate line number": (_poison_duplicate_line, "IntegrityError"),
     "lone surrogate in a name": (_poison_lone_surrogate_name, "UnicodeEncodeError"),
     "item without a price": (_poison_missing_key, "KeyError"),
+    "duplicate discount line": (_poison_duplicate_discount_line, "IntegrityError"),
+    "discount without a value": (_poison_discount_without_value, "IntegrityError"),
+    "unknown address kind": (_poison_unknown_address_kind, "IntegrityError"),
+    "unbindable city": (_poison_unbindable_city, "ProgrammingError"),
+    "payment flag neither 0 nor 1": (_poison_payment_flag, "IntegrityError"),
 }
+LINE_POISONS = [
+    _poison_duplicate_line,
+    _poison_duplicate_discount_line,
+    _poison_discount_without_value,
+    _poison_unknown_address_kind,
+    _poison_unbindable_city,
+]
+"""Poisons in a child row: the failing row alone tells which order of the group it belongs to."""
 
 
 def test_structural_preflight_keeps_malformed_orders_without_items_and_logs_them(store):
@@ -89,9 +127,60 @@ def test_one_poison_order_does_not_block_the_batch(store, poison, error_class):
     assert outcome.fallback_orders == 500
     assert row_count(store.db_path, "orders", "status = 'IMPORTED'") == 499
     assert row_count(store.db_path, "order_items") == 499 * 3
-    assert stored_items(store.db_path, "100217") == []
-    assert store.get_order("100217")["error_message"].startswith(f"{error_class}: ")
+    assert row_count(store.db_path, "order_discounts") == 499
+    assert row_count(store.db_path, "order_addresses") == 499 * 2
+    assert child_rows(store.db_path, "100217") == dict.fromkeys(CHILD_TABLES, 0)
+    stored = store.get_order("100217")
+    assert stored["error_message"].startswith(f"{error_class}: ")
+    assert stored["payment_online"] in (False, None)
     assert store.errors_log_path.read_text(encoding="utf-8").count("\n") == 1
+
+
+@pytest.mark.parametrize("poison", LINE_POISONS, ids=lambda poison: poison.__name__[8:])
+def test_a_poison_line_is_traced_to_its_order_without_bisecting_the_group(tmp_path, poison):
+    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"))
+    rollbacks = []
+    store.faults.append(_noting(rollbacks, "ROLLBACK TO"))
+    orders = make_orders(500)
+    poison(orders[333])
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.counts[OrderStatus.IMPORTED] == 499
+    assert outcome.statuses["100333"] is OrderStatus.MALFORMED
+    assert len(rollbacks) == 2, "once for the group, once for the poison order alone"
+    assert row_count(store.db_path, "order_addresses") == 499 * 2
+
+
+def test_after_a_poison_order_the_rest_of_its_group_is_retried_in_parts(tmp_path):
+    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"))
+    statements = []
+    store.faults.append(_noting(statements, ""))
+    orders = make_orders(500)
+    _poison_duplicate_line(orders[100])
+    _poison_unknown_address_kind(orders[400])
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts[OrderStatus.IMPORTED] == 498
+    first_rollback = next(n for n, (sql, _) in enumerate(statements) if sql.startswith("ROLLBACK"))
+    retried = [rows for sql, rows in statements[first_rollback:] if "INTO order_items" in sql]
+    assert max(retried) == 100 * 3, "the orders before the poison order, in one part"
+    assert sorted(retried)[-2] <= RETRY_PART * 3, "the orders after it, in parts"
+    assert row_count(store.db_path, "order_addresses") == 498 * 2
+
+
+def _noting(seen: list, prefix: str):
+    """A fault that never fails: notes each statement starting with ``prefix`` (and with how
+    many rows, for ``executemany``)."""
+
+    def fault(conn, sql: str, rows: list) -> bool:
+        if sql.lstrip().startswith(prefix):
+            seen.append((sql.strip(), len(rows)))
+        return False
+
+    return fault
 
 
 def test_poison_orders_spread_through_a_batch_are_each_set_apart(store):

@@ -6,7 +6,9 @@ from store_fixtures import (
     PARTITION,
     FaultyStore,
     assert_every_order_accounted,
+    make_address,
     make_malformed,
+    make_order,
     make_orders,
     nth_statement,
     row_count,
@@ -101,6 +103,42 @@ def test_an_order_lost_twice_ends_error_and_is_imported_next_run(store, tmp_path
     assert second.statuses["100020"] is OrderStatus.IMPORTED
     assert second.counts[OrderStatus.ALREADY_IMPORTED] == 49
     assert row_count(store.db_path, "order_items") == 150
+
+
+def test_an_order_lost_while_writing_its_addresses_is_written_whole_on_the_new_connection(store):
+    orders = make_orders(50)
+    store.faults.append(rows_mention("100020", "INSERT INTO order_addresses", times=1))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.reconnects == 1
+    assert outcome.counts[OrderStatus.IMPORTED] == 50
+    assert store.get_order("100020")["addresses"] == orders[20]["addresses"]
+    assert row_count(store.db_path, "order_discounts") == 50
+    assert row_count(store.db_path, "order_addresses") == 100
+
+
+def test_an_error_keeps_the_last_good_row_and_all_its_child_rows(store):
+    store.save_orders_batch(make_orders(5), run_id="run-1", partition_date=PARTITION)
+    edited = make_order(3, version=2, discounts=[], addresses=[make_address("billing", 8)])
+    store.faults.append(rows_mention("100003", "INSERT INTO order_items"))
+
+    outcome = store.save_orders_batch(
+        [*make_orders(3), edited, make_order(4)], run_id="run-2", partition_date=PARTITION
+    )
+
+    assert outcome.statuses["100003"] is OrderStatus.ERROR
+    assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 4
+    stored = store.get_order("100003")
+    before = make_order(3)
+    assert stored["status"] == OrderStatus.ERROR
+    assert stored["payload_sha256"] == before["payload_sha256"]
+    assert [stored[key] for key in ("items", "discounts", "addresses")] == [
+        before["items"],
+        before["discounts"],
+        before["addresses"],
+    ]
 
 
 def test_malformed_rows_survive_when_every_valid_write_fails(store):

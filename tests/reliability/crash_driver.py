@@ -36,7 +36,12 @@ MALFORMED_REASONS = (
     "total: missing; billing: not an object",
     "items: empty\tand a tab in the reason",
 )
-POISONED = {100: "unbindable quantity", 250: "duplicate line", 420: "line overflow", 530: "number"}
+POISONED = {
+    100: "unbindable quantity",
+    250: "duplicate address kind",
+    420: "line overflow",
+    530: "number",
+}
 """Positions in the batch of orders that crash at insert time, and how."""
 
 PATHS = ("preflight", "bulk", "fallback", "reconnect")
@@ -61,7 +66,8 @@ def crash_batch() -> list[dict]:
     """The batch every crash run writes: 4 MALFORMED verdicts, then 600 orders, 4 of them poison."""
     orders = make_orders(BATCH_SIZE)
     orders[100]["items"][0]["quantity"] = object()  # ProgrammingError at bind time
-    orders[250]["items"][2]["line_no"] = 0  # IntegrityError after rows of the group went in
+    # IntegrityError in the last child table, after items and discounts of the group went in
+    orders[250]["addresses"][1]["kind"] = "billing"
     orders[420]["items"][1]["line_no"] = 2**70  # OverflowError at bind time
     orders[530]["order_number"] = None  # CHECK constraint on the order row
     malformed = [make_malformed(900 + n, reason) for n, reason in enumerate(MALFORMED_REASONS)]

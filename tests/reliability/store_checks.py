@@ -18,12 +18,30 @@ class StoreAccount:
     """How a batch stands in the store: each order whole, absent, or broken."""
 
     whole: int
-    """Valid orders IMPORTED with exactly their items; MALFORMED ones kept with a reason and
-    no items."""
+    """Valid orders IMPORTED with exactly their items, discounts and addresses; MALFORMED ones
+    kept with a reason and no child rows."""
     absent: int
-    """Not in ``orders`` at all (or ERROR with no items): a rerun imports them."""
+    """Not in ``orders`` at all (or ERROR with no child rows): a rerun imports them."""
     broken: list[str]
     """Half-written, duplicated or wrongly decided orders, each described: must stay empty."""
+
+
+CHILD_TABLES = {
+    "items": (
+        "order_items",
+        ("line_no", "product_id", "sku", "ean", "name", "quantity", "price", "base_price")
+        + ("vat", "is_service"),
+    ),
+    "discounts": ("order_discounts", ("line_no", "name", "voucher", "value")),
+    "addresses": (
+        "order_addresses",
+        ("kind", "firstname", "lastname", "company", "phone", "email", "address", "city")
+        + ("region", "country", "zipcode", "company_name", "company_code", "registration_no")
+        + ("bank", "iban"),
+    ),
+}
+"""The child tables of ``orders`` and the columns that must hold exactly the order's lines
+(a flag stored 0/1 equals the bool it stands for)."""
 
 
 def integrity(db_path: str | Path) -> tuple[list[tuple], list[tuple]]:
@@ -38,22 +56,27 @@ def integrity(db_path: str | Path) -> tuple[list[tuple], list[tuple]]:
 def assert_file_is_sound(db_path: str | Path) -> None:
     checked, dangling = integrity(db_path)
     assert checked == [("ok",)], checked
-    assert dangling == [], f"items without their order: {dangling[:5]}"
+    assert dangling == [], f"child rows without their order: {dangling[:5]}"
 
 
-def expected_items(order: dict) -> list[tuple]:
-    return [
-        (
-            item["line_no"],
-            item["sku"],
-            item["name"],
-            item["quantity"],
-            item["price"],
-            item["vat"],
-            int(item["is_service"]),
-        )
-        for item in order["items"]
-    ]
+def expected_lines(order: dict) -> dict[str, list[tuple]]:
+    """The rows each child table must hold for ``order``, as :func:`stored_lines` reads them."""
+    return {
+        key: [tuple(line.get(column) for column in columns) for line in order.get(key, [])]
+        for key, (_, columns) in CHILD_TABLES.items()
+    }
+
+
+def stored_lines(conn: sqlite3.Connection) -> dict[str, defaultdict[str, list[tuple]]]:
+    """Every child row in the file, by table and order id, ordered as :func:`expected_lines`."""
+    lines: dict[str, defaultdict[str, list[tuple]]] = {}
+    for key, (table, columns) in CHILD_TABLES.items():
+        by_order = lines[key] = defaultdict(list)
+        for order_id, *row in conn.execute(
+            f"SELECT order_id, {', '.join(columns)} FROM {table} ORDER BY order_id, {columns[0]}"
+        ):
+            by_order[order_id].append(tuple(row))
+    return lines
 
 
 def account(db_path: str | Path, batch: Sequence[dict], malformed: Iterable[str]) -> StoreAccount:
@@ -61,31 +84,29 @@ def account(db_path: str | Path, batch: Sequence[dict], malformed: Iterable[str]
     malformed = set(malformed)
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("SELECT order_id, status, error_message FROM orders").fetchall()
-        items: defaultdict[str, list[tuple]] = defaultdict(list)
-        for order_id, *item in conn.execute(
-            "SELECT order_id, line_no, sku, name, quantity, price, vat, is_service "
-            "FROM order_items ORDER BY order_id, line_no"
-        ):
-            items[order_id].append(tuple(item))
+        lines = stored_lines(conn)
     stored = {order_id: (status, reason) for order_id, status, reason in rows}
     batch_ids = {order["order_id"] for order in batch}
     broken = [f"{order_id}: not in the batch" for order_id in stored.keys() - batch_ids]
-    broken += [f"{order_id}: items without an order" for order_id in items.keys() - stored.keys()]
+    for key, by_order in lines.items():
+        broken += [f"{order_id}: {key} without an order" for order_id in by_order - stored.keys()]
     whole = absent = 0
     for order in batch:
         order_id = order["order_id"]
         status, reason = stored.get(order_id, (None, None))
-        if status is None or (status == "ERROR" and not items[order_id]):
+        has = {key: by_order[order_id] for key, by_order in lines.items()}
+        if status is None or (status == "ERROR" and not any(has.values())):
             absent += 1
         elif order_id in malformed:
-            if status == "MALFORMED" and reason and not items[order_id]:
+            if status == "MALFORMED" and reason and not any(has.values()):
                 whole += 1
             else:
-                broken.append(f"{order_id}: {status} {reason!r} with {len(items[order_id])} items")
-        elif status == "IMPORTED" and items[order_id] == expected_items(order):
+                counts = {key: len(rows) for key, rows in has.items()}
+                broken.append(f"{order_id}: {status} {reason!r} with {counts}")
+        elif status == "IMPORTED" and has == expected_lines(order):
             whole += 1
         else:
-            broken.append(f"{order_id}: {status} with items {items[order_id][:2]}...")
+            broken.append(f"{order_id}: {status} with items {has['items'][:2]}...")
     return StoreAccount(whole, absent, broken)
 
 

@@ -1,21 +1,39 @@
-"""How decisions become rows of ``orders``, ``order_items`` and ``sync_run_orders``.
+"""How decisions become rows of ``orders``, its child tables and ``sync_run_orders``.
 
 Every function here runs inside a transaction the caller owns and writes a whole group of orders
 with one ``executemany`` per table, so the caller can wrap the group in a savepoint. When a row
 fails, :class:`GroupWriteFailed` says which order of the group it belonged to (when SQLite's
 change counter can tell), so the caller can set that order apart instead of bisecting blindly.
+
+An order dict from before schema 2 (no ``discounts``, ``addresses`` or detail keys) is written
+with those read as empty or None; a key the first schema already required still must be there.
 """
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.order_store.decisions import Decision, crash_reason, decide
+from gomag_assets.resources.order_store.columns import (
+    ADDRESS_COLUMNS,
+    ITEM_DETAILS,
+    ORDER_DETAILS,
+    ORDER_HEADER,
+    PERSONAL_FIELDS,
+)
+from gomag_assets.resources.order_store.decisions import (
+    Decision,
+    StoredOrder,
+    crash_reason,
+    decide,
+)
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
+from gomag_assets.resources.order_store.schema import ROW_SCHEMA, SCHEMA_VERSION
+from gomag_assets.resources.order_store.sqlite import insert_statement
 
 PER_ROW_ERRORS = (
     sqlite3.IntegrityError,
@@ -29,38 +47,74 @@ PER_ROW_ERRORS = (
 )
 """Failures that belong to one order's values; anything else from SQLite is infrastructure."""
 
-_READ_STORED = """
-    SELECT order_id, status, payload_sha256 FROM orders
+_READ_STORED = f"""
+    SELECT order_id, status, payload_sha256, {ROW_SCHEMA} FROM orders
     WHERE order_id IN (SELECT value FROM json_each(?))
 """
 
-_UPSERT_ORDER = """
-    INSERT INTO orders (
-        order_id, order_number, order_date, status, error_message, partition_date,
-        gomag_status, currency, total, payload_sha256, first_run_id, last_run_id, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (order_id) DO UPDATE SET
-        order_number = excluded.order_number,
-        order_date = excluded.order_date,
-        status = excluded.status,
-        error_message = excluded.error_message,
-        partition_date = excluded.partition_date,
-        gomag_status = excluded.gomag_status,
-        currency = excluded.currency,
-        total = excluded.total,
-        payload_sha256 = excluded.payload_sha256,
-        last_run_id = excluded.last_run_id,
-        updated_at = excluded.updated_at
-"""
+_ORDER_ROW = (
+    "order_id",
+    "status",
+    "error_message",
+    "partition_date",
+    *ORDER_HEADER,
+    *ORDER_DETAILS,
+    "first_run_id",
+    "last_run_id",
+    "updated_at",
+    ROW_SCHEMA,
+)
+_UPSERT_ORDER = (
+    insert_statement("orders", _ORDER_ROW)
+    + " ON CONFLICT (order_id) DO UPDATE SET "
+    + ", ".join(
+        f"{column} = excluded.{column}"
+        for column in _ORDER_ROW
+        if column not in ("order_id", "first_run_id")
+    )
+)
 
-_DELETE_ITEMS = """
-    DELETE FROM order_items WHERE order_id IN (SELECT value FROM json_each(?))
-"""
 
-_INSERT_ITEM = """
-    INSERT INTO order_items (order_id, line_no, sku, name, quantity, price, vat, is_service)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-"""
+class _ChildTable:
+    """A table of an order's lines: ``required`` keys must be in each line dict (the first
+    schema's), ``optional`` ones read as None when missing."""
+
+    def __init__(self, name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+        self.insert = insert_statement(name, ("order_id", *required, *optional))
+        self.delete = f"DELETE FROM {name} WHERE order_id IN (SELECT value FROM json_each(?))"
+        self._required = _getter(required)
+        self._optional = optional
+        self._first_optional = 1 + len(required)
+
+    def rows(
+        self, order_id: str, lines: Iterable[Mapping[str, Any]], hidden: Sequence[str] = ()
+    ) -> list[tuple[Any, ...]]:
+        """One row per line; ``hidden`` columns are written NULL."""
+        rows = [(order_id, *self._required(line), *map(line.get, self._optional)) for line in lines]
+        if hidden and rows:
+            blanks = {self._first_optional + self._optional.index(column) for column in hidden}
+            rows = [tuple(None if n in blanks else v for n, v in enumerate(row)) for row in rows]
+        return rows
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """``mapping -> (mapping[key], ...)``, a tuple even for one key; ``KeyError`` when one is
+    missing, ``TypeError`` when ``mapping`` is no mapping."""
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda mapping: (mapping[key],)
+    return itemgetter(*keys)
+
+
+_ITEMS = _ChildTable(
+    "order_items",
+    ("line_no", "sku", "name", "quantity", "price", "vat", "is_service"),
+    ITEM_DETAILS,
+)
+_DISCOUNTS = _ChildTable("order_discounts", ("line_no", "value"), ("name", "voucher"))
+_ADDRESSES = _ChildTable("order_addresses", ("kind",), ADDRESS_COLUMNS[2:])
+CHILD_TABLES = (_ITEMS, _DISCOUNTS, _ADDRESSES)
+"""An order's child tables, in the order a group writes them; ``OrderRows.children`` follows it."""
 
 _RECORD_RUN_ORDER = """
     INSERT INTO sync_run_orders (
@@ -73,7 +127,7 @@ _RECORD_RUN_ORDER = """
         decided_at = excluded.decided_at
 """
 
-# An ERROR keeps the order's last good header and items; the status alone sends it back to the
+# An ERROR keeps the order's last good row and child rows; the status alone sends it back to the
 # next run. An order an operator deleted downstream stays deleted.
 _UPSERT_ERROR = """
     INSERT INTO orders (
@@ -91,11 +145,14 @@ _UPSERT_ERROR = """
 
 @dataclass(frozen=True, slots=True)
 class RunSlice:
-    """Which run writes, for which partition, at what time: the same for every row it writes."""
+    """Which run writes, for which partition, at what time, and whether it keeps personal data:
+    the same for every row it writes."""
 
     run_id: str
     partition_date: str
     decided_at: str
+    store_pii: bool = True
+    """False: addresses keep no ``PERSONAL_FIELDS`` (they are written NULL)."""
 
 
 class OrderRows(NamedTuple):
@@ -107,15 +164,20 @@ class OrderRows(NamedTuple):
     order_id: str
     order_row: tuple[Any, ...] | None
     """``None`` when the stored order stays as it is and only the run row is written."""
-    item_rows: list[tuple[Any, ...]]
+    children: tuple[Sequence[tuple[Any, ...]], ...]
+    """Rows of each of ``CHILD_TABLES``; none for a MALFORMED order."""
     run_row: tuple[Any, ...]
 
 
 def decide_all(conn: sqlite3.Connection, orders: Sequence[Mapping[str, Any]]) -> list[Decision]:
     """Decide every order against what the store holds for it now."""
     ids = json.dumps([order["order_id"] for order in orders])
-    stored = {row[0]: (row[1], row[2]) for row in conn.execute(_READ_STORED, (ids,))}
-    return [decide(order, *stored.get(order["order_id"], (None, None))) for order in orders]
+    stored = {row[0]: StoredOrder(*row[1:]) for row in conn.execute(_READ_STORED, (ids,))}
+    return [decide(order, stored.get(order["order_id"])) for order in orders]
+
+
+_NO_CHILDREN: tuple[Sequence[tuple[Any, ...]], ...] = ((), (), ())
+_ORDER_HEADER = _getter(ORDER_HEADER)
 
 
 def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
@@ -131,37 +193,28 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
         run.decided_at,
     )
     if not decision.write:
-        return OrderRows(order_id, None, [], run_row)
+        return OrderRows(order_id, None, _NO_CHILDREN, run_row)
     order_row = (
         order_id,
-        order["order_number"],
-        order["order_date"],
         decision.status,
         decision.error_message,
         run.partition_date,
-        order["gomag_status"],
-        order["currency"],
-        order["total"],
-        order["payload_sha256"],
+        *_ORDER_HEADER(order),
+        *map(order.get, ORDER_DETAILS),
         run.run_id,
         run.run_id,
         run.decided_at,
+        SCHEMA_VERSION,
     )
-    items = [] if decision.status is OrderStatus.MALFORMED else order["items"]
-    item_rows = [
-        (
-            order_id,
-            item["line_no"],
-            item["sku"],
-            item["name"],
-            item["quantity"],
-            item["price"],
-            item["vat"],
-            item["is_service"],
-        )
-        for item in items
-    ]
-    return OrderRows(order_id, order_row, item_rows, run_row)
+    if decision.status is OrderStatus.MALFORMED:
+        return OrderRows(order_id, order_row, _NO_CHILDREN, run_row)
+    addresses = order.get("addresses") or ()
+    children = (
+        _ITEMS.rows(order_id, order["items"]),
+        _DISCOUNTS.rows(order_id, order.get("discounts") or ()),
+        _ADDRESSES.rows(order_id, addresses, () if run.store_pii else PERSONAL_FIELDS),
+    )
+    return OrderRows(order_id, order_row, children, run_row)
 
 
 class GroupWriteFailed(Exception):
@@ -178,17 +231,21 @@ class GroupWriteFailed(Exception):
 
 
 def write_rows(conn: sqlite3.Connection, group: Sequence[OrderRows]) -> None:
-    """Write a group: rewritten orders get their row and items replaced, all get a run row.
+    """Write a group: rewritten orders get their row and all their child rows replaced, every
+    order gets a run row.
 
-    Items go in before their order rows (the foreign key is checked at commit): item values are
-    where most rows fail, and a group that fails early wastes less work before its retry.
+    Child rows go in before their order rows (the foreign keys are checked at commit): line
+    values are where most rows fail, and a group that fails early wastes less work before its
+    retry.
     """
     rewritten = [position for position, rows in enumerate(group) if rows.order_row is not None]
     if rewritten:
         ids = json.dumps([group[position].order_id for position in rewritten])
-        _write_stage(conn, _DELETE_ITEMS, [(ids,)], _position_unknown)
-        items = [item for position in rewritten for item in group[position].item_rows]
-        _write_stage(conn, _INSERT_ITEM, items, partial(_item_owner, group, rewritten))
+        for table in CHILD_TABLES:
+            _write_stage(conn, table.delete, [(ids,)], _position_unknown)
+        for index, table in enumerate(CHILD_TABLES):
+            rows = [row for position in rewritten for row in group[position].children[index]]
+            _write_stage(conn, table.insert, rows, partial(_child_owner, group, rewritten, index))
         order_rows = [group[position].order_row for position in rewritten]
         _write_stage(conn, _UPSERT_ORDER, order_rows, rewritten.__getitem__)
     _write_stage(conn, _RECORD_RUN_ORDER, [rows.run_row for rows in group], _same_position)
@@ -214,10 +271,13 @@ def _write_stage(
         raise GroupWriteFailed(position, error) from error
 
 
-def _item_owner(group: Sequence[OrderRows], rewritten: list[int], item_index: int) -> int | None:
+def _child_owner(
+    group: Sequence[OrderRows], rewritten: list[int], table: int, row_index: int
+) -> int | None:
+    """The position of the order whose rows of ``CHILD_TABLES[table]`` hold row ``row_index``."""
     for position in rewritten:
-        item_index -= len(group[position].item_rows)
-        if item_index < 0:
+        row_index -= len(group[position].children[table])
+        if row_index < 0:
             return position
     return None
 

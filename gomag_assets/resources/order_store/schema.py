@@ -1,9 +1,18 @@
-"""Tables of the order store: what each holds, and the schema version a file is at."""
+"""Tables of the order store: what each holds, and how a file gets from its version to ours.
 
-SCHEMA_VERSION = 1
-SET_SCHEMA_VERSION = "PRAGMA user_version = 1"  # PRAGMA takes no parameters
+A file's version is ``PRAGMA user_version``. ``MIGRATIONS[n]`` brings a file from version ``n``
+to ``n + 1``; a new file walks every step from 0, so a new store and an upgraded one have the
+same tables. Steps only add (``ALTER TABLE ... ADD COLUMN``, ``CREATE TABLE``): no row is
+rewritten or lost, and every column a step adds is NULL in the rows already there.
+"""
 
-TABLES = (
+from gomag_assets.resources.order_store.columns import (
+    ITEM_DETAILS,
+    OPTIONAL_FLAGS,
+    ORDER_DETAILS,
+)
+
+_VERSION_1 = (
     # Payloads are TEXT exactly as fetched; a payload holding a lone surrogate (valid JSON text,
     # not encodable as UTF-8) is stored as a BLOB of its "surrogatepass" bytes instead.
     """
@@ -65,7 +74,7 @@ TABLES = (
                OR (order_number IS NOT NULL AND payload_sha256 IS NOT NULL))
     )
     """,
-    # Deferred: a group writes its items before its order rows (see order_rows.write_rows).
+    # Deferred: a group writes its items before its order rows (see rows.write_rows).
     """
     CREATE TABLE order_items (
         order_id TEXT NOT NULL REFERENCES orders (order_id) DEFERRABLE INITIALLY DEFERRED,
@@ -106,3 +115,82 @@ TABLES = (
     "CREATE INDEX sync_run_orders_by_day ON sync_run_orders (run_id, partition_date, status)",
     "CREATE INDEX orders_by_partition ON orders (partition_date)",
 )
+
+ROW_SCHEMA = "row_schema"
+"""Column of ``orders``: the schema version whose shape wrote the row; NULL in rows written by
+version 1, which hold the order's header and items only."""
+
+
+def _added(table: str, columns: tuple[str, ...], text_type: str) -> list[str]:
+    """``ADD COLUMN`` statements; flags are 0/1 (or NULL), other columns ``text_type``."""
+    return [
+        f"ALTER TABLE {table} ADD COLUMN {column} "
+        + (f"INTEGER CHECK ({column} IN (0, 1))" if column in OPTIONAL_FLAGS else text_type)
+        for column in columns
+    ]
+
+
+# Version 2: the whole GoMag order. Order tables hold TEXT; validation tables declare no type,
+# so a lone surrogate kept as a BLOB (lossless_text) stays one.
+_VERSION_2 = (
+    *_added("orders", ORDER_DETAILS, "TEXT"),
+    f"ALTER TABLE orders ADD COLUMN {ROW_SCHEMA} INTEGER",
+    *_added("order_items", ITEM_DETAILS, "TEXT"),
+    """
+    CREATE TABLE order_discounts (
+        order_id TEXT NOT NULL REFERENCES orders (order_id) DEFERRABLE INITIALLY DEFERRED,
+        line_no INTEGER NOT NULL CHECK (line_no >= 0),
+        name TEXT,
+        voucher TEXT,
+        value TEXT NOT NULL,
+        PRIMARY KEY (order_id, line_no)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE order_addresses (
+        order_id TEXT NOT NULL REFERENCES orders (order_id) DEFERRABLE INITIALLY DEFERRED,
+        kind TEXT NOT NULL CHECK (kind IN ('billing', 'shipping')),
+        firstname TEXT, lastname TEXT, company TEXT, phone TEXT, email TEXT, address TEXT,
+        city TEXT, region TEXT, country TEXT, zipcode TEXT,
+        company_name TEXT, company_code TEXT, registration_no TEXT, bank TEXT, iban TEXT,
+        PRIMARY KEY (order_id, kind)
+    ) WITHOUT ROWID
+    """,
+    *_added("validated_orders", ORDER_DETAILS, ""),
+    *_added("validated_items", ITEM_DETAILS, ""),
+    """
+    CREATE TABLE validated_discounts (
+        partition_date TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        line_no INTEGER NOT NULL,
+        name, voucher, value,
+        PRIMARY KEY (partition_date, order_id, line_no),
+        FOREIGN KEY (partition_date, order_id)
+            REFERENCES validated_orders (partition_date, order_id)
+    )
+    """,
+    """
+    CREATE TABLE validated_addresses (
+        partition_date TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('billing', 'shipping')),
+        firstname, lastname, company, phone, email, address, city, region, country, zipcode,
+        company_name, company_code, registration_no, bank, iban,
+        PRIMARY KEY (partition_date, order_id, kind),
+        FOREIGN KEY (partition_date, order_id)
+            REFERENCES validated_orders (partition_date, order_id)
+    )
+    """,
+)
+
+MIGRATIONS = (_VERSION_1, _VERSION_2)
+"""``MIGRATIONS[n]``: the statements that bring a file from version ``n`` to ``n + 1``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migration_from(version: int) -> list[str]:
+    """The statements that bring a file at ``version`` to ``SCHEMA_VERSION``, the version set
+    last; run them in one transaction."""
+    steps = [statement for step in MIGRATIONS[version:] for statement in step]
+    return [*steps, f"PRAGMA user_version = {SCHEMA_VERSION:d}"]  # PRAGMA takes no parameters

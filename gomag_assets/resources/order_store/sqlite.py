@@ -9,12 +9,12 @@ half-way through with ``database is locked``. When SQLite says the file itself c
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gomag_assets.resources.order_store.schema import SCHEMA_VERSION, SET_SCHEMA_VERSION, TABLES
+from gomag_assets.resources.order_store.schema import SCHEMA_VERSION, migration_from
 
 _WAL_RETRY_SECONDS = 0.01
 
@@ -84,8 +84,15 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def insert_statement(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...)``: names from the store's own constants,
+    values always bound."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
 def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    """Open the store at ``db_path`` (creating the file and its tables on first use).
+    """Open the store at ``db_path``, creating the file and its tables on first use and bringing
+    a file of an older schema up to date.
 
     Raises :class:`StoreUnavailable`, naming the file, when SQLite cannot use it.
     """
@@ -98,6 +105,9 @@ def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:
         _use_wal(conn, busy_timeout_ms)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Each group of orders is written under a savepoint; its journal (what a rollback to it
+        # restores) stays in memory instead of a temporary file. It is never needed after a crash.
+        conn.execute("PRAGMA temp_store = MEMORY")
         _ensure_schema(conn)
     except sqlite3.Error as error:
         conn.close()
@@ -137,14 +147,17 @@ def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
 
 
 def _ensure_schema(conn: sqlite3.Connection) -> None:
+    """Create the tables of a new file, or bring an older file to ``SCHEMA_VERSION``, in one
+    transaction: a crash leaves the file at its old version, whole."""
     if _schema_version(conn) >= SCHEMA_VERSION:
         return
     with immediate_transaction(conn):
-        if _schema_version(conn) >= SCHEMA_VERSION:  # another process created it meanwhile
+        # Read again under the write lock: another process may have got there first.
+        version = _schema_version(conn)
+        if version >= SCHEMA_VERSION:
             return
-        for statement in TABLES:
+        for statement in migration_from(version):
             conn.execute(statement)
-        conn.execute(SET_SCHEMA_VERSION)
 
 
 def _schema_version(conn: sqlite3.Connection) -> int:

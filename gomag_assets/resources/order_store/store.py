@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +19,11 @@ import dagster as dg
 import pandas as pd
 
 from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
+from gomag_assets.resources.order_store import reports, validation_frames
 from gomag_assets.resources.order_store import sqlite as store_sqlite
-from gomag_assets.resources.order_store import validation_frames
 from gomag_assets.resources.order_store.errors_log import append_records
 from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.resources.order_store.reports import DaySummary, UnreconciledOrder
 from gomag_assets.resources.order_store.sqlite import StoreUnavailable
 from gomag_assets.resources.order_store.tiers import TieredBatch, require_unique_order_ids
 
@@ -59,6 +60,10 @@ class OrderStore(dg.ConfigurableResource):
     busy_timeout_ms: int = 30000
     chunk_size: int = 500
     """Orders per transaction when saving a batch."""
+    store_pii: bool = True
+    """The operator's ``GOMAG_STORE_PII``: False keeps no names, phones, e-mails or street
+    addresses in ``order_addresses`` and ``validated_addresses`` (only city, region, country,
+    zipcode and the company fields)."""
 
     @property
     def errors_log_path(self) -> Path:
@@ -108,11 +113,25 @@ class OrderStore(dg.ConfigurableResource):
     # Validation verdicts
 
     def replace_validation(
-        self, partition_date: str, run_id: str, orders: pd.DataFrame, items: pd.DataFrame
+        self,
+        partition_date: str,
+        run_id: str,
+        orders: pd.DataFrame,
+        items: pd.DataFrame,
+        discounts: pd.DataFrame | None = None,
+        addresses: pd.DataFrame | None = None,
     ) -> None:
-        """Keep the partition's validation frames (CONTRACTS.md §4), replacing earlier ones."""
+        """Keep the partition's validation frames (CONTRACTS.md §4), replacing earlier ones;
+        None is an empty frame."""
         with self._transaction() as conn:
-            validation_frames.replace_partition(conn, partition_date, run_id, orders, items)
+            validation_frames.replace_partition(
+                conn,
+                partition_date,
+                run_id,
+                orders,
+                (items, discounts, addresses),
+                store_pii=self.store_pii,
+            )
 
     def read_validated_orders(self, partition_date: str) -> list[dict[str, Any]]:
         """The partition's orders as the dicts ``save_orders_batch`` takes (CONTRACTS.md §5)."""
@@ -134,7 +153,7 @@ class OrderStore(dg.ConfigurableResource):
     def finish_sync_run(self, run_id: str, outcome: str) -> dict[str, int]:
         """Close a run with its outcome; returns (and stores) its orders per status."""
         with self._transaction() as conn:
-            counts = _counts(conn.execute(_RUN_STATUS_COUNTS, (run_id, None, None)))
+            counts = reports.status_counts(conn, run_id)
             finished = (store_sqlite.utc_now(), outcome, json.dumps(counts), run_id)
             if conn.execute(_FINISH_RUN, finished).rowcount == 0:
                 raise LookupError(f"unknown sync run {run_id!r}: begin_sync_run was not called")
@@ -168,6 +187,7 @@ class OrderStore(dg.ConfigurableResource):
                 run_id=run_id,
                 partition_date=partition_date,
                 chunk_size=self.chunk_size,
+                store_pii=self.store_pii,
             )
             try:
                 batch.write(malformed)
@@ -176,7 +196,7 @@ class OrderStore(dg.ConfigurableResource):
                 batch.close()
                 append_records(str(self.errors_log_path), batch.malformed_records())
         statuses = {order["order_id"]: batch.status_of(order["order_id"]) for order in orders}
-        counts = _all_statuses() | Counter(status.value for status in statuses.values())
+        counts = reports.no_orders() | Counter(status.value for status in statuses.values())
         return BatchOutcome(statuses, counts, batch.reconnects, batch.fallback_orders)
 
     def status_counts(
@@ -184,29 +204,38 @@ class OrderStore(dg.ConfigurableResource):
     ) -> dict[str, int]:
         """Orders per status: as a run decided them if ``run_id`` is given, else as they stand."""
         with self._connection() as conn:
-            if run_id is None:
-                rows = conn.execute(_ORDER_STATUS_COUNTS, (partition_date, partition_date))
-            else:
-                rows = conn.execute(_RUN_STATUS_COUNTS, (run_id, partition_date, partition_date))
-            return _counts(rows)
+            return reports.status_counts(conn, run_id, partition_date)
 
     def run_orders(self, run_id: str, partition_date: str | None = None) -> list[dict[str, Any]]:
         """What a run decided for each order (by decision time, then order id)."""
         with self._connection() as conn:
-            return _dicts(conn.execute(_RUN_ORDERS, (run_id, partition_date, partition_date)))
+            return reports.run_orders(conn, run_id, partition_date)
 
     def order_history(self, order_id: str) -> list[dict[str, Any]]:
         """The order's status in every run that saw it, oldest first, with each run's window."""
         with self._connection() as conn:
-            return _dicts(conn.execute(_ORDER_HISTORY, (order_id,)))
+            return reports.order_history(conn, order_id)
 
     def get_order(self, order_id: str) -> dict[str, Any]:
-        """The stored order with its items; ``LookupError`` if the store never saw it."""
+        """The stored order with its ``items``, ``discounts`` and ``addresses`` (flags as bool or
+        None); ``LookupError`` if the store never saw it."""
         with self._connection() as conn:
-            found = _dicts(conn.execute(_GET_ORDER, (order_id,)))
-            if not found:
-                raise LookupError(f"unknown order id {order_id!r}")
-            return found[0] | {"items": _dicts(conn.execute(_GET_ITEMS, (order_id,)))}
+            order = reports.stored_order(conn, order_id)
+        if order is None:
+            raise LookupError(f"unknown order id {order_id!r}")
+        return order
+
+    def day_summary(self, partition_date: str) -> DaySummary:
+        """The day's orders as they stand, without cancelled, MALFORMED, deleted and ERROR ones:
+        revenue, discounts and delivery as exact ``Decimal``s, and orders per sales channel and
+        per payment (``reports.NOT_SET`` for none)."""
+        with self._connection() as conn:
+            return reports.day_summary(conn, partition_date)
+
+    def unreconciled_orders(self, partition_date: str) -> list[UnreconciledOrder]:
+        """The day's orders whose total is not items − discounts + delivery, by order id."""
+        with self._connection() as conn:
+            return reports.unreconciled_orders(conn, partition_date)
 
     def mark_deleted_in_roa(self, order_id: str, reason: str) -> None:
         """Record that an operator deleted the order downstream; syncs will not bring it back."""
@@ -252,19 +281,6 @@ def _count_raw(conn: sqlite3.Connection, partition_date: str) -> int:
     return conn.execute(_COUNT_RAW_ORDERS, (partition_date,)).fetchone()[0]
 
 
-def _all_statuses() -> dict[str, int]:
-    return {status.value: 0 for status in OrderStatus}
-
-
-def _counts(rows: Iterable[tuple[str, int]]) -> dict[str, int]:
-    return _all_statuses() | dict(rows)
-
-
-def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
-
-
 _LAND_RAW_ORDER = """
     INSERT INTO raw_orders (partition_date, order_id, landing_no, payload, fetched_at, run_id)
     VALUES (?, ?, ?, ?, ?, ?)
@@ -287,34 +303,5 @@ _FINISH_RUN = "UPDATE sync_runs SET finished_at = ?, outcome = ?, counts_json = 
 _LAST_SUCCESS = """
     SELECT max(finished_at) FROM sync_runs
     WHERE outcome = 'SUCCESS' AND window_start <= ? AND ? <= window_end
-"""
-_RUN_STATUS_COUNTS = """
-    SELECT status, count(*) FROM sync_run_orders
-    WHERE run_id = ? AND (? IS NULL OR partition_date = ?) GROUP BY status
-"""
-_ORDER_STATUS_COUNTS = """
-    SELECT status, count(*) FROM orders WHERE (? IS NULL OR partition_date = ?) GROUP BY status
-"""
-_RUN_ORDERS = """
-    SELECT r.order_id, o.order_number, r.partition_date, r.status, r.error_message, r.decided_at
-    FROM sync_run_orders AS r LEFT JOIN orders AS o USING (order_id)
-    WHERE r.run_id = ? AND (? IS NULL OR r.partition_date = ?)
-    ORDER BY r.decided_at, r.order_id
-"""
-_ORDER_HISTORY = """
-    SELECT r.run_id, s.window_start, s.window_end, s.started_at, s.outcome,
-           r.partition_date, r.status, r.error_message, r.decided_at
-    FROM sync_run_orders AS r LEFT JOIN sync_runs AS s USING (run_id)
-    WHERE r.order_id = ?
-    ORDER BY r.decided_at, r.run_id
-"""
-_GET_ORDER = """
-    SELECT order_id, order_number, order_date, status, error_message, partition_date,
-           gomag_status, currency, total, payload_sha256, first_run_id, last_run_id, updated_at
-    FROM orders WHERE order_id = ?
-"""
-_GET_ITEMS = """
-    SELECT line_no, sku, name, quantity, price, vat, is_service
-    FROM order_items WHERE order_id = ? ORDER BY line_no
 """
 _MARK_DELETED = "UPDATE orders SET status = ?, error_message = ?, updated_at = ? WHERE order_id = ?"

@@ -4,7 +4,8 @@ Each chunk is one ``BEGIN IMMEDIATE`` transaction. Inside it, a group of orders 
 ``executemany`` under a savepoint; if a row fails (a value SQLite cannot bind, a constraint), the
 group is rolled back to its savepoint and retried in parts, each under its own savepoint, down to
 the one order that fails, which is kept as MALFORMED. The parts are the orders before the failing
-one, that order alone, and the orders after it; halves when the failing order cannot be told.
+one, that order alone, and the orders after it in parts of at most ``RETRY_PART`` orders; halves
+when the failing order cannot be told.
 
 A failing connection (disk, lock, I/O) is not a row's fault: the reconnect guard commits what
 survived, opens a fresh connection and retries the lost orders once, one by one; an order that
@@ -34,6 +35,9 @@ from gomag_assets.resources.order_store.rows import (
     write_rows,
 )
 from gomag_assets.resources.order_store.sqlite import refuses_writes, utc_now
+
+RETRY_PART = 50
+"""Orders per part when the orders after a failing one are retried (see :func:`_split`)."""
 
 _SAVEPOINT = "SAVEPOINT order_group"
 _ROLLBACK_TO = "ROLLBACK TO order_group"
@@ -69,11 +73,12 @@ class TieredBatch:
         run_id: str,
         partition_date: str,
         chunk_size: int,
+        store_pii: bool,
     ) -> None:
         self._open_connection = open_connection
         self._conn = open_connection()
         self._chunk_size = chunk_size
-        self._run = RunSlice(run_id, partition_date, utc_now())
+        self._run = RunSlice(run_id, partition_date, utc_now(), store_pii)
         self._savepoint_open = False
         self._rows: dict[str, OrderRows] = {}
         """Rows of the decisions of the open transaction, kept for retries of their group."""
@@ -251,9 +256,15 @@ class TieredBatch:
 
 
 def _split(decisions: Sequence[Decision], failed: int | None) -> list[Sequence[Decision]]:
-    """The parts to retry: around the failing order when known, else the two halves."""
+    """The parts to retry: around the failing order when known, else the two halves.
+
+    The orders after a failing one go in parts of ``RETRY_PART``: a group that held one poison
+    order often holds more, and each further failure then undoes at most one part's writes.
+    """
     if failed is None or not 0 <= failed < len(decisions):
         middle = len(decisions) // 2
         return [decisions[:middle], decisions[middle:]]
-    parts = [decisions[:failed], decisions[failed : failed + 1], decisions[failed + 1 :]]
+    after = range(failed + 1, len(decisions), RETRY_PART)
+    parts = [decisions[:failed], decisions[failed : failed + 1]]
+    parts += [decisions[start : start + RETRY_PART] for start in after]
     return [part for part in parts if part]

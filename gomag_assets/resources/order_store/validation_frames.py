@@ -1,43 +1,62 @@
-"""Validation results (CONTRACTS.md §4) as rows of ``validated_orders`` and ``validated_items``,
-and back as the order dicts of §5.
+"""Validation results (CONTRACTS.md §4) as rows of ``validated_orders`` and its child tables
+``validated_items``, ``validated_discounts`` and ``validated_addresses``, and back as the order
+dicts of §5.
 
 Text goes through :mod:`lossless_text`, so whatever validation produced comes back identical.
+A frame without one of the store's columns (one made before schema 2) has it stored NULL.
 """
 
 import math
 import sqlite3
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import pandas as pd
 
+from gomag_assets.resources.order_store.columns import (
+    ADDRESS_COLUMNS,
+    DISCOUNT_COLUMNS,
+    FLAGS,
+    ITEM_COLUMNS,
+    OPTIONAL_FLAGS,
+    ORDER_COLUMNS,
+    PERSONAL_FIELDS,
+    as_flag,
+)
 from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
-from gomag_assets.validation.schemas import ITEM_COLUMNS, ORDER_COLUMNS
+from gomag_assets.resources.order_store.sqlite import insert_statement
 
-_FLAGS = {"is_cancelled", "nothing_to_import", "is_service"}
 
-_DELETE_ITEMS = "DELETE FROM validated_items WHERE partition_date = ?"
-_DELETE_ORDERS = "DELETE FROM validated_orders WHERE partition_date = ?"
-_INSERT_ORDER = """
-    INSERT INTO validated_orders (
-        partition_date, run_id, position, order_id, order_number, order_date, gomag_status,
-        currency, total, is_cancelled, nothing_to_import, payload_sha256, verdict, error_message)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-_INSERT_ITEM = """
-    INSERT INTO validated_items (
-        partition_date, order_id, line_no, sku, name, quantity, price, vat, is_service)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-_SELECT_ORDERS = """
-    SELECT order_id, order_number, order_date, gomag_status, currency, total, is_cancelled,
-           nothing_to_import, payload_sha256, verdict, error_message
-    FROM validated_orders WHERE partition_date = ? ORDER BY position
-"""
-_SELECT_ITEMS = """
-    SELECT order_id, line_no, sku, name, quantity, price, vat, is_service
-    FROM validated_items WHERE partition_date = ? ORDER BY order_id, line_no
-"""
+class _ChildTable(NamedTuple):
+    """A validation table of an order's lines, and the §5 key its lines are listed under."""
+
+    name: str
+    key: str
+    columns: tuple[str, ...]
+    order_by: str
+
+    @property
+    def select(self) -> str:
+        return (
+            f"SELECT {', '.join(self.columns)} FROM {self.name} "
+            f"WHERE partition_date = ? ORDER BY order_id, {self.order_by}"
+        )
+
+
+_CHILD_TABLES = (
+    _ChildTable("validated_items", "items", ITEM_COLUMNS, "line_no"),
+    _ChildTable("validated_discounts", "discounts", DISCOUNT_COLUMNS, "line_no"),
+    _ChildTable("validated_addresses", "addresses", ADDRESS_COLUMNS, "kind"),  # billing first
+)
+
+_INSERT_ORDER = insert_statement(
+    "validated_orders", ("partition_date", "run_id", "position", *ORDER_COLUMNS)
+)
+_SELECT_ORDERS = (
+    f"SELECT {', '.join(ORDER_COLUMNS)} FROM validated_orders "
+    "WHERE partition_date = ? ORDER BY position"
+)
 _SELECT_MALFORMED = """
     SELECT order_id, order_number, error_message FROM validated_orders
     WHERE partition_date = ? AND verdict = 'MALFORMED' ORDER BY position
@@ -49,11 +68,18 @@ def replace_partition(
     partition_date: str,
     run_id: str,
     orders: pd.DataFrame,
-    items: pd.DataFrame,
+    children: Sequence[pd.DataFrame | None],
+    *,
+    store_pii: bool,
 ) -> None:
-    """Replace the partition's validation rows; the caller owns the transaction."""
-    conn.execute(_DELETE_ITEMS, (partition_date,))
-    conn.execute(_DELETE_ORDERS, (partition_date,))
+    """Replace the partition's validation rows; the caller owns the transaction.
+
+    ``children`` are the items, discounts and addresses frames (None is empty). ``store_pii``
+    False writes the addresses' ``PERSONAL_FIELDS`` NULL.
+    """
+    for table in _CHILD_TABLES:
+        conn.execute(f"DELETE FROM {table.name} WHERE partition_date = ?", (partition_date,))
+    conn.execute("DELETE FROM validated_orders WHERE partition_date = ?", (partition_date,))
     conn.executemany(
         _INSERT_ORDER,
         (
@@ -61,40 +87,62 @@ def replace_partition(
             for position, row in enumerate(_rows(orders, ORDER_COLUMNS))
         ),
     )
-    conn.executemany(_INSERT_ITEM, ((partition_date, *row) for row in _rows(items, ITEM_COLUMNS)))
+    for table, frame in zip(_CHILD_TABLES, children, strict=True):
+        hidden = () if store_pii or table.key != "addresses" else PERSONAL_FIELDS
+        conn.executemany(
+            insert_statement(table.name, ("partition_date", *table.columns)),
+            ((partition_date, *row) for row in _rows(frame, table.columns, hidden)),
+        )
 
 
 def read_partition(conn: sqlite3.Connection, partition_date: str) -> list[dict[str, Any]]:
-    """The partition's orders as §5 dicts, in validation order, items ordered by line_no."""
-    items: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in conn.execute(_SELECT_ITEMS, (partition_date,)):
-        item = _from_row(ITEM_COLUMNS, row)
-        items[item.pop("order_id")].append(item)
+    """The partition's orders as §5 dicts, in validation order; lines ordered by ``line_no``,
+    addresses billing first."""
+    lines: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for table in _CHILD_TABLES:
+        by_order = lines[table.key] = defaultdict(list)
+        read = _reader(table.columns)
+        for row in conn.execute(table.select, (partition_date,)):
+            line = read(row)
+            by_order[line.pop("order_id")].append(line)
+    read = _reader(ORDER_COLUMNS)
     orders = []
     for row in conn.execute(_SELECT_ORDERS, (partition_date,)):
-        order = _from_row(ORDER_COLUMNS, row)
-        order["items"] = items.get(order["order_id"], [])
+        order = read(row)
+        for key, by_order in lines.items():
+            order[key] = by_order.get(order["order_id"], [])
         orders.append(order)
     return orders
 
 
 def read_malformed(conn: sqlite3.Connection, partition_date: str) -> list[dict[str, Any]]:
     """MALFORMED verdicts of the partition: order_id, order_number, error_message."""
-    columns = ("order_id", "order_number", "error_message")
-    return [_from_row(columns, row) for row in conn.execute(_SELECT_MALFORMED, (partition_date,))]
+    read = _reader(("order_id", "order_number", "error_message"))
+    return [read(row) for row in conn.execute(_SELECT_MALFORMED, (partition_date,))]
 
 
-def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """Rows to bind, converted column by column: a third of the cost of cell by cell."""
-    if frame.empty:
+def _rows(
+    frame: pd.DataFrame | None, columns: tuple[str, ...], hidden: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
+    """Rows to bind, converted column by column: a third of the cost of cell by cell. A column
+    the frame lacks, or one of ``hidden``, is NULL."""
+    if frame is None or frame.empty:
         return []
-    return list(zip(*(_column_values(column, frame[column]) for column in columns), strict=True))
+    values = [
+        _column_values(column, frame[column])
+        if column in frame.columns and column not in hidden
+        else [None] * len(frame)
+        for column in columns
+    ]
+    return list(zip(*values, strict=True))
 
 
 def _column_values(column: str, series: pd.Series) -> list[Any]:
     values = series.tolist()
-    if column in _FLAGS:
+    if column in FLAGS:
         return [bool(value) for value in values]
+    if column in OPTIONAL_FLAGS:
+        return [None if _is_missing(value) else bool(value) for value in values]
     if column == "line_no":
         return [int(value) for value in values]
     return [_to_sqlite(value) for value in values]
@@ -103,13 +151,20 @@ def _column_values(column: str, series: pd.Series) -> list[Any]:
 def _to_sqlite(value: Any) -> Any:
     if isinstance(value, str):
         return to_sqlite(value)
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
+    return None if _is_missing(value) else value
 
 
-def _from_row(columns: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, Any]:
-    return {
-        column: bool(value) if column in _FLAGS else from_sqlite(value)
-        for column, value in zip(columns, row, strict=True)
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _reader(columns: tuple[str, ...]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+    """Turns a row of ``columns`` into its dict: flags as bool (or None), text as given."""
+    convert = [
+        bool if column in FLAGS else as_flag if column in OPTIONAL_FLAGS else from_sqlite
+        for column in columns
+    ]
+    return lambda row: {
+        column: to_value(value)
+        for column, to_value, value in zip(columns, convert, row, strict=True)
     }
