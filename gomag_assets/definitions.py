@@ -33,7 +33,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
             api_shop=settings.api_shop,
         ),
         "order_store": OrderStore(
-            db_path=str(settings.db_path), errors_log=str(settings.errors_log)
+            db_path=str(settings.db_path),
+            errors_log=str(settings.errors_log),
+            store_pii=settings.store_pii,
         ),
     }
 

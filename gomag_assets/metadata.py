@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
-from dagster import MetadataValue, TableColumn, TableSchema
+from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
 
 def _cell(value: object, limit: int = 200) -> str:
@@ -30,4 +30,14 @@ def frame_column_schema(frame: pd.DataFrame) -> TableSchema:
         columns=[
             TableColumn(name=str(name), type=str(dtype)) for name, dtype in frame.dtypes.items()
         ]
+    )
+
+
+def table(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]) -> MetadataValue:
+    """A typed table the UI renders with aligned numbers: ``columns`` are ``(name, type)``
+    pairs (``"string"``, ``"int"``, ``"float"``), ``rows`` their values in that order."""
+    names = [name for name, _ in columns]
+    return MetadataValue.table(
+        records=[TableRecord(dict(zip(names, row, strict=True))) for row in rows],
+        schema=TableSchema(columns=[TableColumn(name, kind) for name, kind in columns]),
     )

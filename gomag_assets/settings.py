@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gomag_assets.constants import ERRORS_LOG_NAME
+from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES, ERRORS_LOG_NAME
 
 
 class GoMagSettingError(ValueError):
@@ -33,6 +33,9 @@ class Settings:
     late_update_max_runs: int
     late_update_interval_seconds: int
     freshness_lag_minutes: int
+    store_pii: bool
+    cancelled_statuses: tuple[str, ...]
+    cancelled_status_ids: tuple[str, ...]
 
 
 def _date(text: str) -> dt.date:
@@ -61,6 +64,21 @@ def _url(text: str) -> str:
     if not text.startswith(("http://", "https://")):
         raise ValueError("must start with http:// or https://")
     return text.rstrip("/")
+
+
+_SWITCH = {"1": True, "true": True, "yes": True, "on": True}
+_SWITCH |= {"0": False, "false": False, "no": False, "off": False}
+
+
+def _switch(text: str) -> bool:
+    try:
+        return _SWITCH[text.lower()]
+    except KeyError:
+        raise ValueError("say 1 or 0 (true/false, yes/no, on/off)") from None
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _read(
@@ -97,4 +115,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "GOMAG_LATE_UPDATE_INTERVAL", "300", _positive, "seconds > 0"
         ),
         freshness_lag_minutes=_read(env, "GOMAG_FRESHNESS_LAG", "60", _positive, "minutes > 0"),
+        store_pii=_read(env, "GOMAG_STORE_PII", "1", _switch, "a switch"),
+        cancelled_statuses=_read(
+            env,
+            "GOMAG_CANCELLED_STATUSES",
+            ",".join(DEFAULT_CANCELLED_STATUSES),
+            _names,
+            "status names separated by commas",
+        ),
+        cancelled_status_ids=_read(
+            env, "GOMAG_CANCELLED_STATUS_IDS", "", _names, "status ids separated by commas"
+        ),
     )

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, asset_check
 
-from gomag_assets.metadata import markdown_table
+from gomag_assets.metadata import markdown_table, table
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.reports import UnreconciledOrder
 from gomag_assets.settings import Settings
 
 
@@ -106,6 +107,50 @@ def conservation_result(days: Sequence[DayAccount]) -> AssetCheckResult:
             "landed": sum(d.landed for d in days),
             "accounted": sum(d.accounted for d in days),
             "days": table,
+        },
+    )
+
+
+def totals_reconcile_result(
+    days: Sequence[tuple[str, Sequence[UnreconciledOrder]]],
+) -> AssetCheckResult:
+    """Warn, listing them per day, about orders whose total is not Σ price × quantity − discounts
+    + delivery. Such an order is imported as GoMag sent it (``totals_match = 0``): the shop's
+    own figures disagree, which an accountant should see, but nothing was lost or mangled."""
+    off = [(day, order) for day, orders in days for order in orders]
+    return AssetCheckResult(
+        check_name="totals_reconcile",
+        passed=not off,
+        severity=AssetCheckSeverity.WARN,
+        description=(
+            f"{len(off)} {'order does' if len(off) == 1 else 'orders do'} not add up on "
+            + ", ".join(sorted({day for day, _ in off}))
+            if off
+            else "every order's total is its items − discounts + delivery"
+        ),
+        metadata={
+            "orders_not_adding_up": len(off),
+            "orders": table(
+                (
+                    ("day", "string"),
+                    ("order", "string"),
+                    ("status", "string"),
+                    ("total", "float"),
+                    ("computed total", "float"),
+                    ("difference", "float"),
+                ),
+                [
+                    (
+                        day,
+                        order.order_id,
+                        order.status,
+                        float(order.total),
+                        float(order.computed_total),
+                        float(order.difference),
+                    )
+                    for day, order in off
+                ],
+            ),
         },
     )
 

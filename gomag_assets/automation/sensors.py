@@ -19,6 +19,7 @@ from dagster import (
 )
 
 from gomag_assets.resources.gomag_api import GoMagApi, RawOrder
+from gomag_assets.resources.gomag_api.personal_data import as_landed
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
 
@@ -116,7 +117,10 @@ def build_late_updates_sensor(
         state = LateUpdateCursor.parse(context.cursor)
         since = dt.date.fromisoformat(state.since) if state.since else first
         with _tick_api(gomag_api) as api:
-            fetched = api.fetch_orders(first, today, updated_since=since, log=context.log).orders
+            fetched = as_landed(
+                api.fetch_orders(first, today, updated_since=since, log=context.log).orders,
+                keep_personal_data=order_store.store_pii,
+            )
         watermarks = changed_days(fetched, order_store, first, today)
         pending = {
             day: mark for day, mark in watermarks.items() if state.requested.get(day) != mark

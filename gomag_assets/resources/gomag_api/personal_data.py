@@ -5,10 +5,12 @@ the payload's exact text (number spellings, escapes, key order, whitespace), onl
 that name or reach a person are blanked.
 """
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from gomag_assets.resources.gomag_api.pages import (
     Member,
+    RawOrder,
     read_keeping_integers,
     scan_container,
     skip_whitespace,
@@ -33,6 +35,15 @@ def without_personal_data(payload: str) -> str:
     for start, end in sorted(spans, reverse=True):
         payload = payload[:start] + '""' + payload[end:]
     return payload
+
+
+def as_landed(orders: Sequence[RawOrder], *, keep_personal_data: bool) -> list[RawOrder]:
+    """The orders as the store lands them: verbatim, or without personal data when the operator
+    keeps none. The landing and every comparison with it (the late-updates sensor) go through
+    here, so a payload is never judged changed by its blanked fields alone."""
+    if keep_personal_data:
+        return list(orders)
+    return [RawOrder(order.order_id, without_personal_data(order.payload)) for order in orders]
 
 
 def _personal_spans(payload: str) -> list[tuple[int, int]]:
