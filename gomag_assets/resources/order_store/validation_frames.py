@@ -12,7 +12,24 @@ from typing import Any
 import pandas as pd
 
 from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
-from gomag_assets.validation.schemas import ITEM_COLUMNS, ORDER_COLUMNS
+
+ORDER_COLUMNS = (
+    "order_id",
+    "order_number",
+    "order_date",
+    "gomag_status",
+    "currency",
+    "total",
+    "is_cancelled",
+    "nothing_to_import",
+    "payload_sha256",
+    "verdict",
+    "error_message",
+)
+"""The §4 order columns this store keeps so far (the whole order comes with issue 10)."""
+
+ITEM_COLUMNS = ("order_id", "line_no", "sku", "name", "quantity", "price", "vat", "is_service")
+"""The §4 item columns this store keeps so far."""
 
 _FLAGS = {"is_cancelled", "nothing_to_import", "is_service"}
 
