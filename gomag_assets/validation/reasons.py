@@ -1,8 +1,11 @@
-"""The plain words of each schema failure: ``items[2].quantity: 'abc' is not a number``.
+"""The plain words of each failure: ``items[2].quantity: 'abc' is not a number``.
 
-A failure names a check of ``schemas``; its words come from the *raw* payload value, so a
-reader sees what GoMag sent rather than its canonical form, and "missing" is told apart from
-"not a number". Offending values are shown short and escaped (``normalize.shown``).
+A failure names a check of ``schemas`` (or an optional value that cannot be read); its words
+come from the *raw* payload value, so a reader sees what GoMag sent rather than its canonical
+form, and "missing" is told apart from "not a number". Each table's rows are mapped back to
+where they came from in the payload (``PayloadFields``), so a reason names the field as GoMag
+does: ``delivery.total``, ``discounts[0].value``, ``shipping.company``. Offending values are
+shown short and escaped (``normalize.shown``).
 """
 
 from abc import ABC, abstractmethod
@@ -175,7 +178,8 @@ def unread_reasons(payload: PayloadFields, column: str, rows: Iterable[int]) -> 
 
 
 def error_messages(reasons: Iterable[Reason]) -> dict[int, str]:
-    """Order position -> its reasons joined by "; ", order-level first, then by item line."""
+    """Order position -> its reasons joined by "; ": the order's own first, then by item line,
+    then by discount line."""
     by_order: dict[int, list[Reason]] = {}
     for reason in reasons:
         by_order.setdefault(reason.order, []).append(reason)

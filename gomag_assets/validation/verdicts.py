@@ -1,9 +1,11 @@
-"""Judge landed GoMag payloads: a verdict for every order, and the item lines of the valid ones.
+"""Judge landed GoMag payloads: a verdict for every order, and the item lines, discount lines
+and addresses of the valid ones.
 
 The pipeline is vectorized over the whole batch: payloads are decoded and flattened once
-(``normalize``), each field is read into canonical form column by column (``canonical``), the
-``schemas`` models judge both tables lazily so every failure of every order is collected in one
-pass, and the failures are mapped back to orders as plain words (``reasons``).
+(``normalize``), each field is read into canonical form column by column (``tables`` with the
+readers of ``canonical``), the ``schemas`` models judge the tables (``judge``) so every failure
+of every order is collected in one pass, the failures are mapped back to orders as plain words
+(``reasons``), and the money of the valid orders is added up (``totals``).
 """
 
 from collections.abc import Iterable
