@@ -113,14 +113,16 @@ class _Collector:
     values: extending a list with a row is cheap, and turning it into columns at the end walks
     memory in order (per-row tuples, scattered over the heap, would be visited once per field).
 
-    Equal values are kept as one object: a shop's statuses, VAT rates, products and cities
-    repeat, so every later pass over a column visits a few objects again and again rather than
-    one per row scattered over the heap (and memory holds each value once)."""
+    A value equal to an earlier one of its table is replaced by it: statuses, VAT rates,
+    products and cities repeat, so every later pass over a column visits a few objects again
+    and again rather than one per row scattered over the heap, and memory holds each once. The
+    lookup table is emptied past ``_SHARED_VALUES`` values, so unique values (order numbers,
+    e-mails) never make it large and slow, while the values that repeat come back at once."""
 
     def __init__(self, fields: list[str]) -> None:
         self.fields = fields
         self.take = itemgetter(*fields)
-        self.seen: dict = {}
+        self.seen: dict[object, object] = {}
         self.values: list[object] = []
         self.order: list[int] = []
         self.key: list[object] = []
@@ -128,7 +130,7 @@ class _Collector:
     def append(self, row: tuple) -> None:
         """Add one row's values, each equal to an earlier one replaced by it."""
         values, seen = self.values, self.seen
-        if len(seen) > 65536:
+        if len(seen) > _SHARED_VALUES:
             seen.clear()
         start = len(values)
         try:
@@ -191,6 +193,7 @@ class _AddressCollector(_Collector):
         self.key.append(kind)
 
 
+_SHARED_VALUES = 65_536
 _COMPANY = PLAIN_ADDRESS_KEYS.index("company")
 _NO_COMPANY = (None,) * len(COMPANY_KEYS)
 _NO_BLOCK = {block: (None,) * len(keys) for block, keys in BLOCK_KEYS.items()}
