@@ -6,8 +6,8 @@ missing or cannot be read as its kind, and the rows whose value was sent but can
 an optional field can tell "not sent" from "unreadable"). The schemas then judge the canonical
 values, and the words of a failure are chosen from the raw value (``reasons``).
 
-Readers work once per distinct value (``pd.factorize``) or with one vectorized pass, because the
-same few quantities, VAT rates and statuses repeat across thousands of item lines.
+Readers work once per distinct value (``pd.factorize``) where values repeat (quantities, VAT
+rates, statuses across thousands of item lines) and in one pass over the values otherwise.
 """
 
 import re
@@ -39,6 +39,15 @@ _TEXTS = (str, bytes)
 _FLAGS = {"0": False, "1": True, b"0": False, b"1": True}
 
 
+class Reading(NamedTuple):
+    """A column read into canonical form."""
+
+    values: np.ndarray
+    """Canonical value per row; None where absent, blank, "not set", or unreadable."""
+    unread: np.ndarray
+    """Rows whose value was sent but cannot be read as the column's kind (ascending)."""
+
+
 def objects(values: Iterable[object], count: int) -> np.ndarray:
     """A 1-D object array holding ``values`` as they are (lists stay elements, not rows)."""
     return np.fromiter(values, dtype=object, count=count)
@@ -54,6 +63,11 @@ def per_distinct(values: pd.Series, rule: Callable[[str], object]) -> pd.Series:
     return pd.Series(np.append(verdicts, True)[codes], index=values.index)
 
 
+def is_decimal_text(text: str) -> bool:
+    """Whether ``text`` is canonical decimal text already."""
+    return _CANONICAL_DECIMAL.fullmatch(text) is not None and text != "-0"
+
+
 def decimal_text(text: str) -> str | None:
     """The canonical decimal text of ``text`` (``"099,950"`` -> ``"99.95"``), or None when it is
     not a plain decimal number. Pure string work, so it is exact for any number of digits."""
@@ -67,20 +81,6 @@ def decimal_text(text: str) -> str | None:
     fraction = (fraction or "").rstrip("0")
     number = f"{whole}.{fraction}" if fraction else whole
     return f"-{number}" if sign and number != "0" else number
-
-
-class Reading(NamedTuple):
-    """A column read into canonical form."""
-
-    values: np.ndarray
-    """Canonical value per row; None where absent, blank, "not set", or unreadable."""
-    unread: np.ndarray
-    """Rows whose value was sent but cannot be read as the column's kind (ascending)."""
-
-
-def is_decimal_text(text: str) -> bool:
-    """Whether ``text`` is canonical decimal text already."""
-    return _CANONICAL_DECIMAL.fullmatch(text) is not None and text != "-0"
 
 
 def decimal_texts(values: np.ndarray) -> Reading:
@@ -244,9 +244,9 @@ def _read_distinct(
         is_container = np.fromiter((type(value) in (dict, list) for value in values), dtype=bool)
         containers = np.flatnonzero(is_container)
         codes, distinct = pd.factorize(np.where(is_container, None, values))
-    texts = _TEXTS if numbers_are_text else (str,)
+    text_types = _TEXTS if numbers_are_text else (str,)
     read_values = [
-        read(value if type(value) is str else value.decode()) if type(value) in texts else None
+        read(value if type(value) is str else value.decode()) if type(value) in text_types else None
         for value in distinct
     ]
     unread = [

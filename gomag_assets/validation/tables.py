@@ -149,29 +149,30 @@ def read_tables(
     order_ids = objects(payloads.order_ids, len(payloads.order_ids))
     owners = {
         "orders": np.arange(len(order_ids)),
-        "items": np.asarray(payloads.items.order, dtype=np.intp),
-        "discounts": np.asarray(payloads.discounts.order, dtype=np.intp),
-        "addresses": np.asarray(payloads.addresses.order, dtype=np.intp),
+        "items": payloads.items.order,
+        "discounts": payloads.discounts.order,
+        "addresses": payloads.addresses.order,
     }
     suspect = np.zeros(len(order_ids), dtype=bool)
     suspect[list(payloads.may_hold_lone_surrogates)] = True
+    reasons: list[Reason] = []
+
+    def read(name: str, readers: dict[str, Reader], optional: Iterable[str]) -> Table:
+        suspect_rows = np.flatnonzero(suspect[owners[name]])
+        table, unread = _read(sources[name], readers, optional, suspect_rows)
+        reasons.extend(unread)
+        return table
+
     dates = dict.fromkeys(_ORDER_DATES, partial(shop_local_times, zone=zone))
-    readings = {
-        name: _read(sources[name], readers, optional, np.flatnonzero(suspect[owners[name]]))
-        for name, readers, optional in (
-            ("orders", {**_ORDER_READERS, **dates}, _OPTIONAL_ORDER_COLUMNS),
-            ("items", _ITEM_READERS, _OPTIONAL_ITEM_COLUMNS),
-            ("discounts", _DISCOUNT_READERS, _OPTIONAL_DISCOUNT_COLUMNS),
-            ("addresses", _ADDRESS_READERS, _ADDRESS_READERS),
-        )
-    }
-    orders, items, discounts, addresses = (readings[name][0] for name in sources)
-    reasons = [reason for _, unread_values in readings.values() for reason in unread_values]
+    orders = read("orders", {**_ORDER_READERS, **dates}, _OPTIONAL_ORDER_COLUMNS)
+    items = read("items", _ITEM_READERS, _OPTIONAL_ITEM_COLUMNS)
+    discounts = read("discounts", _DISCOUNT_READERS, _OPTIONAL_DISCOUNT_COLUMNS)
+    addresses = read("addresses", _ADDRESS_READERS, _ADDRESS_READERS)
 
     holding_a_value = _holding_a_value(addresses)
     owners["addresses"] = owners["addresses"][holding_a_value]
     addresses = {column: values[holding_a_value] for column, values in addresses.items()}
-    kinds = objects(payloads.addresses.key, len(payloads.addresses.key))[holding_a_value]
+    kinds = payloads.addresses.key[holding_a_value]
     is_cancelled = names_in(payloads.order_fields["status"], cancelled_statuses)
     status_ids = list(cancelled_status_ids)
     if status_ids:
@@ -182,14 +183,14 @@ def read_tables(
             ITEM_COLUMNS,
             items,
             order_id=order_ids[owners["items"]],
-            line_no=np.asarray(payloads.items.key, dtype=np.int64),
+            line_no=payloads.items.key.astype(np.int64),
             is_service=names_in(payloads.items.fields["type"], ["service"]),
         ),
         discounts=_ordered(
             DISCOUNT_COLUMNS,
             discounts,
             order_id=order_ids[owners["discounts"]],
-            line_no=np.asarray(payloads.discounts.key, dtype=np.int64),
+            line_no=payloads.discounts.key.astype(np.int64),
         ),
         addresses=_ordered(
             ADDRESS_COLUMNS, addresses, order_id=order_ids[owners["addresses"]], kind=kinds
