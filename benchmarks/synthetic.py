@@ -19,7 +19,15 @@ _FIRST_NAMES = ["Ștefan", "Ana", "Ioana", "Mihai", "Bogdan", "Elena", "Răzvan"
 _LAST_NAMES = ["Bălan", "Popescu", "Ionescu", "Țurcanu", "Dumitrescu"]
 _CITIES = ["Iași", "București", "Cluj-Napoca", "Timișoara", "Brașov", "Constanța"]
 _PRODUCT_NAMES = ["Tricou bărbați", "Rochie de vară", "Pantofi sport", "Geacă de iarnă", "Șosete"]
-_STATUSES = ["Comanda noua", "In curs de procesare", "Finalizata", "Anulata"]
+_STATUSES = [
+    ("1", "Comanda noua"),
+    ("2", "In curs de procesare"),
+    ("3", "Finalizata"),
+    ("7", "Anulata"),
+]
+_CHANNELS = ["Website", "Website", "Website", "EasySales", "eMAG"]
+_PAYMENTS = [("Ramburs", "0"), ("Card online", "1"), ("Termen de Plata", "0")]
+_DELIVERIES = [("Curier rapid", "19.9"), ("Transport National", "0.5"), ("Gratuit", "0")]
 _MALFORMATIONS = [
     lambda order: order.pop("date"),
     lambda order: order.update(date="ieri"),
@@ -28,6 +36,9 @@ _MALFORMATIONS = [
     lambda order: order.update(items=[]),
     lambda order: order.update(currency="lei"),
     lambda order: order["items"][0].update(sku=""),
+    lambda order: order.update(discounts=[{"value": "x", "name": "Reducere", "voucher": ""}]),
+    lambda order: order["delivery"].update(total="abc"),
+    lambda order: order["payment"].update(online="yes"),
 ]
 
 
@@ -59,38 +70,85 @@ def poison_randomly(orders: list[dict], share: float, *, seed: int = 7) -> list[
 
 
 def landed_payloads(count: int, *, seed: int = 7) -> list[tuple[str, str]]:
-    """``count`` landed ``(order_id, payload_text)`` pairs shaped like GoMag's (3-5 product
-    lines, a service line in one order of five, numbers as text, half the texts with escaped
-    diacritics), about 3% of them malformed."""
+    """``count`` landed ``(order_id, payload_text)`` pairs shaped like GoMag's published orders
+    (/work/shared/gomag: 3-5 product lines with EAN and base price, a service line in one order
+    of five, invoice, payment, delivery with a JSON-number charge and locker id, billing and
+    shipping addresses, a company on one billing in ten, a discount on one order in three, a
+    carrier on half; numbers as text, half the texts with escaped diacritics), the totals adding
+    up, about 3% of them malformed."""
     rng = random.Random(seed)
     products = _catalog(rng)
     landed = []
     for number in range(count):
         order_id = str(100_000 + number)
-        placed = NOW - timedelta(seconds=rng.randrange(30 * 24 * 3600))
-        items = [_item(rng, products, line) for line in range(1, rng.randint(3, 5) + 1)]
-        if rng.random() < 0.2:
-            items.append({**_item(rng, products, len(items) + 1), "type": "service", "sku": ""})
-        billing = _address(rng)
-        order = {
-            "id": order_id,
-            "number": f"GM-{order_id}",
-            "date": placed.strftime("%Y-%m-%d %H:%M:%S"),
-            "updated": (placed + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M:%S"),
-            "status": rng.choice(_STATUSES),
-            "statusId": str(rng.randint(1, 9)),
-            "currency": "RON",
-            "total": "249.90",
-            "shipping": {"total": "15.00", "name": "Curier"},
-            "payment": {"name": rng.choice(["Ramburs", "Card online"])},
-            "billing": billing,
-            "delivery": dict(billing),
-            "items": items,
-        }
+        order = _published_order(rng, products, order_id)
         if rng.random() < 0.03:
             rng.choice(_MALFORMATIONS)(order)
         landed.append((order_id, json.dumps(order, ensure_ascii=rng.random() < 0.5)))
     return landed
+
+
+def _published_order(
+    rng: random.Random, products: list[tuple[str, str, str, int]], order_id: str
+) -> dict[str, Any]:
+    placed = NOW - timedelta(seconds=rng.randrange(30 * 24 * 3600))
+    items = [_item(rng, products) for _ in range(rng.randint(3, 5))]
+    if rng.random() < 0.2:
+        items.append({**_item(rng, products), "id": "0", "type": "service", "sku": "", "ean": ""})
+    bani = sum(_bani(item["price"]) * int(item["quantity"][:-3]) for item in items)
+    discounts = []
+    if rng.random() < 0.33:
+        off = bani // 10
+        discounts.append(
+            {"value": _lei(off), "name": "Reducere", "voucher": rng.choice(["", "NEWS10"])}
+        )
+        bani -= off
+    delivery_name, delivery_total = rng.choice(_DELIVERIES)
+    status_id, status = rng.choice(_STATUSES)
+    payment_name, online = rng.choice(_PAYMENTS)
+    invoiced = rng.random() < 0.5
+    billing = {**_address(rng), "customerId": rng.choice([0, rng.randrange(1, 10**5)])}
+    if rng.random() < 0.1:
+        billing["company"] = {
+            "name": "Exemplu Distributie SRL",
+            "code": f"RO{rng.randrange(10**8)}",
+            "registrationNo": f"J08/{rng.randrange(1000)}/2015",
+            "bank": "Banca Exemplu",
+            "iban": f"RO49AAAA1B310075{rng.randrange(10**8):08d}",
+        }
+    order = {
+        "id": order_id,
+        "number": f"40405{order_id}",
+        "date": placed.strftime("%Y-%m-%d %H:%M:%S"),
+        "invoice": {
+            "series": "FCT" if invoiced else "",
+            "number": str(rng.randrange(1, 10**4)) if invoiced else "0",
+            "date": (placed + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
+            if invoiced
+            else "0000-00-00 00:00:00",
+        },
+        "total": _lei(bani + _bani(delivery_total)),
+        "status": status,
+        "statusId": status_id,
+        "sales_channel": rng.choice(_CHANNELS),
+        "sales_agent": "",
+        "currency": "RON",
+        "observation": rng.choice(["", "", "", "Livrare dupa ora 17"]),
+        "payment": {"name": payment_name, "online": online, "completed": online},
+        "delivery": {
+            "name": delivery_name,
+            "total": float(delivery_total) if delivery_total != "0" else 0,
+            "date": "0000-00-00 00:00:00",
+            "lockerId": rng.choice([0, 0, 0, rng.randrange(1, 10**4)]),
+        },
+        "shipping": _address(rng),
+        "items": items,
+        "billing": billing,
+        "discounts": discounts,
+    }
+    if rng.random() < 0.5:
+        order["carrier"] = {"name": delivery_name, "awb": str(rng.randrange(10**9, 10**10))}
+    return order
 
 
 def _validated_order(number: int, rng: random.Random) -> dict[str, Any]:
@@ -168,25 +226,27 @@ def _address_line(kind: str, block: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _address(rng: random.Random) -> dict[str, str]:
+def _address(rng: random.Random) -> dict[str, Any]:
     city = rng.choice(_CITIES)
     return {
+        "company": "",
         "firstname": rng.choice(_FIRST_NAMES),
         "lastname": rng.choice(_LAST_NAMES),
-        "email": f"client{rng.randrange(10**6)}@example.ro",
         "phone": f"07{rng.randrange(10**8):08d}",
+        "email": f"client{rng.randrange(10**6)}@example.ro",
         "address": f"Str. Mihai Eminescu nr. {rng.randrange(1, 200)}",
         "city": city,
         "region": city,
         "country": "Romania",
-        "company": "",
     }
 
 
-def _catalog(rng: random.Random, size: int = 5_000) -> list[tuple[str, str, int]]:
-    """A shop's products as ``(sku, name, price in bani)``: lines repeat prices, as in a shop."""
+def _catalog(rng: random.Random, size: int = 5_000) -> list[tuple[str, str, str, int]]:
+    """A shop's products as ``(id, sku, name, price in bani)``: lines repeat prices, as in a
+    shop."""
     return [
         (
+            str(number + 1),
             f"SKU-{number:05d}",
             f"{rng.choice(_PRODUCT_NAMES)} mărimea {rng.choice('SML')}",
             rng.randrange(500, 50_000),
@@ -195,16 +255,25 @@ def _catalog(rng: random.Random, size: int = 5_000) -> list[tuple[str, str, int]
     ]
 
 
-def _item(rng: random.Random, products: list[tuple[str, str, int]], number: int) -> dict[str, str]:
-    sku, name, cents = rng.choice(products)
-    quantity = rng.randint(1, 5)
+def _item(rng: random.Random, products: list[tuple[str, str, str, int]]) -> dict[str, str]:
+    product_id, sku, name, bani = rng.choice(products)
     return {
-        "id": str(number),
+        "id": product_id,
         "type": "product",
         "sku": sku,
+        "ean": f"594{int(product_id):010d}",
         "name": name,
-        "quantity": str(quantity),
-        "price": f"{cents // 100}.{cents % 100:02d}",
-        "vat": rng.choice(["19", "19", "19", "9", "5"]),
-        "total": f"{quantity * cents // 100}.{quantity * cents % 100:02d}",
+        "price": _lei(bani),
+        "baseprice": _lei(bani + bani // 5),
+        "vat": rng.choice(["21", "21", "21", "11"]),
+        "quantity": f"{rng.randint(1, 5)}.00",
     }
+
+
+def _lei(bani: int) -> str:
+    return f"{bani // 100}.{bani % 100:02d}"
+
+
+def _bani(lei: str) -> int:
+    whole, _, fraction = lei.partition(".")
+    return int(whole) * 100 + int(fraction.ljust(2, "0"))

@@ -64,8 +64,9 @@ def run(sizes: ValidationSizes, *, profile: bool = False) -> StageReport:
     report.details.append(
         "### Normalize + validate\n\n"
         f"{sizes.orders:,} payloads ({megabytes:.1f} MB, {lines:,} valid item lines, "
-        f"{result.malformed_count} MALFORMED) generated like GoMag's; best of {sizes.rounds} "
-        "interleaved rounds, each after a full garbage collection.\n\n"
+        f"{len(result.discounts):,} discount lines, {len(result.addresses):,} addresses, "
+        f"{result.malformed_count} MALFORMED) in the shape of GoMag's published orders; best "
+        f"of {sizes.rounds} interleaved rounds, each after a full garbage collection.\n\n"
         + markdown_table(
             ("what", "wall", "CPU"),
             [

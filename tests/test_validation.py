@@ -6,11 +6,39 @@ from hashlib import sha256
 import pandas as pd
 import pytest
 from dagster import check_dagster_type
-from order_payloads import MISSING, NOW, landed, order, product, service
+from order_payloads import (
+    MISSING,
+    NOW,
+    address,
+    billing,
+    company,
+    discount,
+    landed,
+    order,
+    product,
+    published_orders,
+    service,
+)
 
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX, Verdict
-from gomag_assets.validation import ITEM_COLUMNS, ORDER_COLUMNS, ValidationResult, validate_orders
-from gomag_assets.validation.schemas import ITEM_DAGSTER_TYPE, ORDER_DAGSTER_TYPE, ItemLine, Order
+from gomag_assets.validation import (
+    ADDRESS_COLUMNS,
+    DISCOUNT_COLUMNS,
+    ITEM_COLUMNS,
+    ORDER_COLUMNS,
+    ValidationResult,
+    validate_orders,
+)
+from gomag_assets.validation.schemas import (
+    ADDRESS_DAGSTER_TYPE,
+    DISCOUNT_DAGSTER_TYPE,
+    ITEM_DAGSTER_TYPE,
+    ORDER_DAGSTER_TYPE,
+    Address,
+    Discount,
+    ItemLine,
+    Order,
+)
 
 
 def validate(raw: list[tuple[str, str]], **options) -> ValidationResult:
@@ -306,7 +334,7 @@ def test_numbers_as_text_are_read_exactly():
     assert row["verdict"] == Verdict.VALID
     assert row["error_message"] is None
     assert (row["total"], row["currency"], row["order_date"]) == (
-        "249.9",
+        "109.9",
         "RON",
         "2026-10-01 14:03:22",
     )
@@ -314,20 +342,26 @@ def test_numbers_as_text_are_read_exactly():
         {
             "order_id": "1",
             "line_no": 0,
+            "product_id": "1",
             "sku": "TRC-001",
+            "ean": "5940000000017",
             "name": "Tricou bărbați",
             "quantity": "2",
             "price": "49.95",
+            "base_price": "59.9",
             "vat": "19",
             "is_service": False,
         },
         {
             "order_id": "1",
             "line_no": 1,
+            "product_id": "2",
             "sku": None,
+            "ean": None,
             "name": "Ambalare cadou",
             "quantity": "1",
             "price": "5",
+            "base_price": "5",
             "vat": "19",
             "is_service": True,
         },
@@ -487,8 +521,29 @@ def test_tables_have_the_contract_columns_and_dtypes():
         "order_number",
         "order_date",
         "gomag_status",
+        "status_id",
         "currency",
         "total",
+        "source",
+        "sales_channel",
+        "sales_agent",
+        "observation",
+        "payment_name",
+        "payment_online",
+        "payment_completed",
+        "delivery_name",
+        "delivery_total",
+        "delivery_date",
+        "locker_id",
+        "carrier_name",
+        "carrier_awb",
+        "invoice_series",
+        "invoice_number",
+        "invoice_date",
+        "customer_id",
+        "items_total",
+        "discount_total",
+        "totals_match",
         "is_cancelled",
         "nothing_to_import",
         "payload_sha256",
@@ -499,19 +554,47 @@ def test_tables_have_the_contract_columns_and_dtypes():
     assert ITEM_COLUMNS == (
         "order_id",
         "line_no",
+        "product_id",
         "sku",
+        "ean",
         "name",
         "quantity",
         "price",
+        "base_price",
         "vat",
         "is_service",
+    )
+    assert tuple(result.discounts.columns) == DISCOUNT_COLUMNS
+    assert DISCOUNT_COLUMNS == ("order_id", "line_no", "name", "voucher", "value")
+    assert tuple(result.addresses.columns) == ADDRESS_COLUMNS
+    assert ADDRESS_COLUMNS == (
+        "order_id",
+        "kind",
+        "firstname",
+        "lastname",
+        "company",
+        "phone",
+        "email",
+        "address",
+        "city",
+        "region",
+        "country",
+        "zipcode",
+        "company_name",
+        "company_code",
+        "registration_no",
+        "bank",
+        "iban",
     )
     flags = {"is_cancelled", "nothing_to_import"}
     for column in ORDER_COLUMNS:
         expected = "bool" if column in flags else "object"
         assert result.orders[column].dtype == expected, column
+    for column in ("payment_online", "payment_completed", "totals_match"):
+        assert {type(value) for value in result.orders[column]} <= {bool, type(None)}, column
     assert result.items["line_no"].dtype == "int64"
     assert result.items["is_service"].dtype == "bool"
+    assert result.discounts["line_no"].dtype == "int64"
     assert result.orders.loc[1, "order_date"] is None  # None, never NaN
 
 
@@ -519,6 +602,8 @@ def test_empty_input_gives_empty_tables_with_the_contract_columns():
     result = validate([])
     assert tuple(result.orders.columns) == ORDER_COLUMNS
     assert tuple(result.items.columns) == ITEM_COLUMNS
+    assert tuple(result.discounts.columns) == DISCOUNT_COLUMNS
+    assert tuple(result.addresses.columns) == ADDRESS_COLUMNS
     assert (result.valid_count, result.malformed_count) == (0, 0)
 
 
@@ -540,3 +625,782 @@ def test_dagster_types_carry_the_table_schemas_and_reject_a_broken_table():
     assert tuple(columns) == ORDER_COLUMNS
     broken = validate(landed(order("1"))).orders.assign(total="1.50")
     assert not check_dagster_type(ORDER_DAGSTER_TYPE, broken).success
+
+
+# --- the whole GoMag order: GoMag's published examples --------------------------------------
+
+
+def rows_of(frame: pd.DataFrame, order_id: str) -> list[dict]:
+    """The rows of ``frame`` that belong to ``order_id``, without that column."""
+    return frame[frame["order_id"] == order_id].drop(columns="order_id").to_dict("records")
+
+
+def order_row(result: ValidationResult, order_id: str) -> dict:
+    (row,) = rows_of(result.orders, order_id)
+    return row
+
+
+def address_row(kind: str, **fields: str) -> dict:
+    """An addresses row of ``kind``: ``fields`` set, every other value None."""
+    return {"kind": kind, **dict.fromkeys(ADDRESS_COLUMNS[2:]), **fields}
+
+
+PUBLISHED_PERSON = {
+    "firstname": "Test",
+    "lastname": "Gomag",
+    "phone": "0711111111",
+    "address": "Str Amurgului, 23 B, bl 1, etj 3, ap 26",
+    "city": "Cluj-Napoca",
+    "region": "Cluj",
+    "country": "Romania",
+}
+
+
+def validate_published() -> tuple[ValidationResult, dict[str, str]]:
+    published = published_orders()
+    raw = landed(*published.values())
+    return validate(raw), dict(raw)
+
+
+def test_published_cancelled_order_with_a_voucher_is_read_field_by_field():
+    result, texts = validate_published()
+    assert order_row(result, "2799") == {
+        "order_number": "4040544895",
+        "order_date": "2022-10-24 14:42:21",
+        "gomag_status": "Anulata",
+        "status_id": "7",
+        "currency": "RON",
+        "total": "552.49",
+        "source": None,
+        "sales_channel": "EasySales",
+        "sales_agent": "Agent De Test",
+        "observation": None,
+        "payment_name": "Termen de Plata",
+        "payment_online": False,
+        "payment_completed": False,
+        "delivery_name": "Gratuuuiiit",
+        "delivery_total": "0",
+        "delivery_date": None,
+        "locker_id": None,
+        "carrier_name": None,
+        "carrier_awb": None,
+        "invoice_series": None,
+        "invoice_number": None,
+        "invoice_date": None,
+        "customer_id": "12345",
+        "items_total": "1054.99",
+        "discount_total": "502.5",
+        "totals_match": True,
+        "is_cancelled": True,
+        "nothing_to_import": False,
+        "payload_sha256": sha256(texts["2799"].encode()).hexdigest(),
+        "verdict": "VALID",
+        "error_message": None,
+    }
+    assert rows_of(result.items, "2799") == [
+        {
+            "line_no": 0,
+            "product_id": "544",
+            "sku": "33590001",
+            "ean": None,
+            "name": "Baterie dus Eurostyle",
+            "quantity": "1",
+            "price": "1005",
+            "base_price": "1200",
+            "vat": "19",
+            "is_service": False,
+        },
+        {
+            "line_no": 1,
+            "product_id": "52",
+            "sku": "ALP-1568622-7155-XL",
+            "ean": "8059175959134",
+            "name": "Manusi Alpinestars Freeride Albastru Navy/Galben Sulphur XL",
+            "quantity": "1",
+            "price": "49.99",
+            "base_price": "100",
+            "vat": "19",
+            "is_service": False,
+        },
+    ]
+    assert rows_of(result.discounts, "2799") == [
+        {"line_no": 0, "name": "voucher", "voucher": "voucher", "value": "502.5"}
+    ]
+    assert rows_of(result.addresses, "2799") == [
+        address_row("billing", **PUBLISHED_PERSON, email="xxxxx@gomag.ro"),
+        address_row("shipping", **PUBLISHED_PERSON, email="zsolt@gomag.ro"),
+    ]
+
+
+def test_published_invoiced_order_with_a_discount_and_a_delivery_charge_is_read_field_by_field():
+    result, texts = validate_published()
+    assert order_row(result, "2974") == {
+        "order_number": "4040548418",
+        "order_date": "2022-11-11 16:20:41",
+        "gomag_status": "Platita",
+        "status_id": "8",
+        "currency": "RON",
+        "total": "990.5",
+        "source": None,
+        "sales_channel": "Website",
+        "sales_agent": None,
+        "observation": None,
+        "payment_name": "Termen de Plata",
+        "payment_online": False,
+        "payment_completed": False,
+        "delivery_name": "Transport National",
+        "delivery_total": "0.5",
+        "delivery_date": None,
+        "locker_id": None,
+        "carrier_name": None,
+        "carrier_awb": None,
+        "invoice_series": "bp",
+        "invoice_number": "313",
+        "invoice_date": "2022-11-11 16:36:15",
+        "customer_id": None,
+        "items_total": "1100",
+        "discount_total": "110",
+        "totals_match": True,
+        "is_cancelled": False,
+        "nothing_to_import": False,
+        "payload_sha256": sha256(texts["2974"].encode()).hexdigest(),
+        "verdict": "VALID",
+        "error_message": None,
+    }
+    assert rows_of(result.items, "2974") == [
+        {
+            "line_no": 0,
+            "product_id": "544",
+            "sku": "33590001",
+            "ean": None,
+            "name": "Baterie dus Eurostyle",
+            "quantity": "1",
+            "price": "1100",
+            "base_price": "1200",
+            "vat": "19",
+            "is_service": False,
+        }
+    ]
+    assert rows_of(result.discounts, "2974") == [
+        {"line_no": 0, "name": "Scoala 10", "voucher": None, "value": "110"}
+    ]
+    assert rows_of(result.addresses, "2974") == [
+        address_row("billing", **PUBLISHED_PERSON, email="xxxxx@gomag.ro"),
+        address_row("shipping", **PUBLISHED_PERSON, email="xxxx@gomag.ro"),
+    ]
+
+
+def test_documented_order_with_a_company_a_carrier_and_a_service_line_is_read_field_by_field():
+    result, _ = validate_published()
+    row = order_row(result, "3187")
+    assert {column: row[column] for column in ORDER_COLUMNS[1:24]} == {
+        "order_number": "4040551207",
+        "order_date": "2025-11-03 09:17:45",
+        "gomag_status": "Comanda Finalizata (Facturata)",
+        "status_id": "3",
+        "currency": "RON",
+        "total": "264.4",
+        "source": "internal",
+        "sales_channel": "Website",
+        "sales_agent": None,
+        "observation": "Livrare dupa ora 17",
+        "payment_name": "Plata ramburs",
+        "payment_online": False,
+        "payment_completed": False,
+        "delivery_name": "Curier rapid",
+        "delivery_total": "19.9",
+        "delivery_date": None,
+        "locker_id": None,
+        "carrier_name": "Curier rapid",
+        "carrier_awb": "1234567890",
+        "invoice_series": "FCT",
+        "invoice_number": "1042",
+        "invoice_date": "2025-11-04 10:02:11",
+        "customer_id": "14702",
+    }
+    assert (row["items_total"], row["discount_total"], row["totals_match"]) == (
+        "254.8",
+        "10.3",
+        True,
+    )
+    assert [
+        (line["product_id"], line["ean"], line["is_service"])
+        for line in rows_of(result.items, "3187")
+    ] == [("1288", "5940000000017", False), ("1301", None, False), ("0", None, True)]
+    person = {
+        "firstname": "Ana",
+        "lastname": "Popescu",
+        "phone": "0722000000",
+        "email": "ana.popescu@example.ro",
+        "address": "Str. Florilor 12, bl. A2, ap. 5",
+        "city": "Brasov",
+        "region": "Brasov",
+        "country": "Romania",
+    }
+    assert rows_of(result.addresses, "3187") == [
+        address_row(
+            "billing",
+            **person,
+            company_name="Exemplu Distributie SRL",
+            company_code="RO12345678",
+            registration_no="J08/123/2015",
+            bank="Banca Exemplu",
+            iban="RO49AAAA1B31007593840000",
+        ),
+        address_row("shipping", **person, company="Exemplu Distributie SRL", zipcode="500001"),
+    ]
+
+
+def test_published_orders_add_up_and_every_one_comes_out_once():
+    published = published_orders()
+    result, _ = validate_published()
+    assert result.orders["order_id"].tolist() == list(published)
+    assert (result.valid_count, result.malformed_count) == (3, 0)
+    assert result.orders["totals_match"].tolist() == [True, True, True]
+    for order_id, document in published.items():
+        assert len(rows_of(result.items, order_id)) == len(document["items"])
+        assert len(rows_of(result.discounts, order_id)) == len(document["discounts"])
+        assert len(rows_of(result.addresses, order_id)) == 2
+
+
+# --- the whole GoMag order: each block and field ----------------------------------------------
+
+
+def test_invoice_is_read_and_its_placeholders_are_none():
+    raw = landed(
+        order("1", invoice={"series": "FCT", "number": 1042, "date": "2025-11-04T10:02:11"}),
+        order("2"),  # not invoiced yet: "", "0", 0000-00-00 00:00:00
+        order("3", invoice={"series": " ", "number": 0, "date": "0000-00-00"}),
+        order("4", invoice=MISSING),
+        order("5", invoice=[]),
+        order("6", invoice=""),
+    )
+    result = validate(raw)
+    assert result.malformed_count == 0
+    invoices = result.orders[["invoice_series", "invoice_number", "invoice_date"]]
+    assert invoices.values.tolist() == [
+        ["FCT", "1042", "2025-11-04 10:02:11"],
+        *[[None, None, None]] * 5,
+    ]
+
+
+def test_invoice_and_delivery_dates_are_not_held_to_the_order_dates_range():
+    raw = landed(
+        order("1", invoice={"series": "A", "number": "1", "date": "1999-01-01 00:00:00"}),
+        order("2", delivery={"name": "Curier", "total": 15, "date": "2030-01-01 08:00:00"}),
+    )
+    result = validate(raw)
+    assert result.malformed_count == 0
+    assert result.orders["invoice_date"].tolist() == ["1999-01-01 00:00:00", None]
+    assert result.orders["delivery_date"].tolist() == [None, "2030-01-01 08:00:00"]
+
+
+def test_an_unreadable_invoice_or_delivery_date_is_malformed():
+    raw = landed(
+        order("1", invoice={"series": "A", "number": "1", "date": "x"}),
+        order("2", delivery={"name": "Curier", "total": 15, "date": 20261001}),
+        order("3", invoice={"series": "A", "number": "1", "date": "2026-02-30 10:00:00"}),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "invoice.date: 'x' is not a date",
+            "2": "delivery.date: 20261001 is not a date",
+            "3": "invoice.date: '2026-02-30 10:00:00' is not a date",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [("0", False), ("1", True), (0, False), (1, True), (False, False), (True, True), ("", None)],
+)
+def test_payment_flags_read_as_true_or_false(sent, read):
+    payment = {"name": "Card online", "online": sent, "completed": sent}
+    row = only_order(validate(landed(order("1", payment=payment))))
+    assert (row["verdict"], row["payment_online"], row["payment_completed"]) == (
+        "VALID",
+        read,
+        read,
+    )
+    assert type(row["payment_online"]) is type(read)
+
+
+def test_payment_flags_not_sent_are_none():
+    raw = landed(order("1", payment={"name": "Ramburs"}), order("2", payment=MISSING))
+    result = validate(raw)
+    assert result.orders[
+        ["payment_name", "payment_online", "payment_completed"]
+    ].values.tolist() == [
+        ["Ramburs", None, None],
+        [None, None, None],
+    ]
+
+
+def test_payment_flags_other_than_0_or_1_are_malformed():
+    raw = landed(
+        order("1", payment={"name": "Card", "online": "yes", "completed": "1"}),
+        order("2", payment={"name": "Card", "online": "1", "completed": 2}),
+        order("3", payment={"name": "Card", "online": [], "completed": "true"}),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "payment.online: 'yes' is not 0 or 1",
+            "2": "payment.completed: 2 is not 0 or 1",
+            "3": "payment.online: […] is not 0 or 1; payment.completed: 'true' is not 0 or 1",
+        },
+    )
+
+
+def test_delivery_charge_is_exact_decimal_text_whether_a_json_number_or_text():
+    raw = landed(
+        *(
+            order(str(number), delivery={"name": "Curier", "total": total})
+            for number, total in enumerate([0.5, 0, "15.00", "19,90", 123456789012345678901.10])
+        ),
+        order("5", delivery={"name": "Ridicare personala"}),
+        order("6", delivery={"name": "Curier", "total": ""}),
+        order("7", delivery=MISSING),
+    )
+    raw[4] = ("4", raw[4][1].replace("1.2345678901234568e+20", "123456789012345678901.10"))
+    result = validate(raw)
+    assert result.malformed_count == 0
+    assert result.orders["delivery_total"].tolist() == [
+        "0.5",
+        "0",
+        "15",
+        "19.9",
+        "123456789012345678901.1",
+        None,
+        None,
+        None,
+    ]
+
+
+def test_a_delivery_charge_that_is_not_a_number_or_negative_is_malformed():
+    raw = landed(
+        order("1", delivery={"name": "Curier", "total": "abc"}),
+        order("2", delivery={"name": "Curier", "total": "-1"}),
+        order("3", delivery={"name": "Curier", "total": -0.5}),
+        order("4", delivery={"name": "Curier", "total": True}),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "delivery.total: 'abc' is not a number",
+            "2": "delivery.total: '-1' is negative",
+            "3": "delivery.total: -0.5 is negative",
+            "4": "delivery.total: true is not a number",
+        },
+    )
+
+
+def test_locker_and_customer_ids_are_text_and_zero_means_none():
+    raw = landed(
+        order("1", delivery={"name": "Easybox", "total": 0, "lockerId": 4417}),
+        order("2", delivery={"name": "Easybox", "total": 0, "lockerId": "4417"}),
+        order("3", billing=billing(customerId="0")),
+        order("4", billing=billing(customerId=MISSING)),
+        order("5", billing=billing(customerId=" ")),
+    )
+    result = validate(raw)
+    assert result.malformed_count == 0
+    assert result.orders["locker_id"].tolist() == ["4417", "4417", None, None, None]
+    assert result.orders["customer_id"].tolist() == ["12345", "12345", None, None, None]
+
+
+def test_a_locker_or_customer_id_that_is_an_object_or_a_list_is_malformed():
+    raw = landed(
+        order("1", delivery={"name": "Easybox", "total": 0, "lockerId": {"id": 4417}}),
+        order("2", billing=billing(customerId=[12345])),
+    )
+    assert_malformed(
+        raw,
+        {"1": "delivery.lockerId: {…} is not text", "2": "billing.customerId: […] is not text"},
+    )
+
+
+def test_carrier_source_channel_agent_and_observation_are_read_blank_as_none():
+    raw = landed(
+        order(
+            "1",
+            carrier={"name": "Curier rapid", "awb": 1234567890},
+            source="internal",
+            sales_channel="eMAG",
+            sales_agent="Ana",
+            observation="Livrare dupa ora 17",
+        ),
+        order("2", carrier={"name": "", "awb": ""}, sales_channel=" ", statusId=""),
+    )
+    result = validate(raw)
+    assert result.malformed_count == 0
+    columns = [
+        "carrier_name",
+        "carrier_awb",
+        "source",
+        "sales_channel",
+        "sales_agent",
+        "observation",
+        "status_id",
+    ]
+    assert result.orders[columns].values.tolist() == [
+        ["Curier rapid", "1234567890", "internal", "eMAG", "Ana", "Livrare dupa ora 17", "1"],
+        [None] * 7,
+    ]
+
+
+def test_an_optional_text_that_is_not_text_is_malformed():
+    raw = landed(
+        order("1", observation={"text": "la poarta"}),
+        order("2", carrier={"name": ["Curier"], "awb": "1"}, statusId=True),
+        order("3", observation="\ud800"),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "observation: {…} is not text",
+            "2": "statusId: true is not text; carrier.name: […] is not text",
+            "3": "observation: '\\ud800' is not valid Unicode text",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "block", ["invoice", "payment", "delivery", "carrier", "billing", "shipping"]
+)
+def test_optional_blocks_may_be_absent_or_php_empty_but_not_another_value(block):
+    raw = landed(
+        order("1", **{block: MISSING}),
+        order("2", **{block: []}),
+        order("3", **{block: ""}),
+        order("4", **{block: "x"}),
+        order("5", **{block: [address()]}),
+    )
+    assert_malformed(
+        raw, {"4": f"{block}: 'x' is not an object", "5": f"{block}: […] is not an object"}
+    )
+
+
+def test_items_carry_product_id_ean_and_base_price():
+    lines = [
+        product(id=544, ean=" ", baseprice=1200),
+        product(id="52", ean="8059175959134", baseprice=MISSING),
+        service(id="0", baseprice=""),
+    ]
+    result = validate(landed(order("1", items=lines)))
+    assert result.malformed_count == 0
+    assert result.items[["product_id", "ean", "base_price"]].values.tolist() == [
+        ["544", None, "1200"],
+        ["52", "8059175959134", None],
+        ["0", None, None],
+    ]
+
+
+def test_an_item_base_price_that_is_not_a_number_is_malformed():
+    raw = landed(
+        order("1", items=[product(baseprice="x")]),
+        order("2", items=[service(), product(baseprice={"value": 1})]),
+        order("3", items=[product(ean=["594"])]),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "items[0].baseprice: 'x' is not a number",
+            "2": "items[1].baseprice: {…} is not a number",
+            "3": "items[0].ean: […] is not text",
+        },
+    )
+
+
+# --- discounts ----------------------------------------------------------------------------------
+
+
+def test_discounts_are_read_as_a_list_or_an_object_keyed_by_position():
+    raw = landed(
+        order("1", discounts=[discount(), discount(value=2.5, name="", voucher=" ")]),
+        order("2", discounts={"0": discount(value="1,50")}),
+        order("3", discounts=[]),
+        order("4", discounts=""),
+        order("5", discounts=MISSING),
+    )
+    result = validate(raw)
+    assert result.malformed_count == 0
+    assert result.discounts.to_dict("records") == [
+        {
+            "order_id": "1",
+            "line_no": 0,
+            "name": "Reducere newsletter",
+            "voucher": "NEWS10",
+            "value": "10",
+        },
+        {"order_id": "1", "line_no": 1, "name": None, "voucher": None, "value": "2.5"},
+        {
+            "order_id": "2",
+            "line_no": 0,
+            "name": "Reducere newsletter",
+            "voucher": "NEWS10",
+            "value": "1.5",
+        },
+    ]
+
+
+def test_a_discount_value_that_is_missing_not_a_number_or_negative_is_malformed():
+    raw = landed(
+        order("1", discounts=[discount(value="x")]),
+        order("2", discounts=[discount(), discount(value=MISSING)]),
+        order("3", discounts=[discount(value="-5")]),
+        order("4", discounts=[discount(value=""), discount(value=None)]),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "discounts[0].value: 'x' is not a number",
+            "2": "discounts[1].value: missing",
+            "3": "discounts[0].value: '-5' is negative",
+            "4": "discounts[0].value: missing; discounts[1].value: missing",
+        },
+    )
+
+
+def test_discounts_that_are_not_a_list_or_whose_lines_are_not_objects_are_malformed():
+    raw = landed(
+        order("1", discounts="x"),
+        order("2", discounts=5),
+        order("3", discounts=[discount(), "x"]),
+        order("4", discounts=[discount(name={"ro": "Reducere"})]),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "discounts: 'x' is not a list or an object",
+            "2": "discounts: 5 is not a list or an object",
+            "3": "discounts[1]: 'x' is not an object",
+            "4": "discounts[0].name: {…} is not text",
+        },
+    )
+
+
+def test_reasons_list_the_order_then_its_item_lines_then_its_discount_lines():
+    raw = landed(
+        order(
+            "1",
+            discounts=[discount(value="x")],
+            items=[product(quantity="abc")],
+            date=MISSING,
+            delivery={"name": "Curier", "total": "-1"},
+            shipping="x",
+        )
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "date: missing; delivery.total: '-1' is negative; shipping: 'x' is not an "
+            "object; items[0].quantity: 'abc' is not a number; discounts[0].value: 'x' is not "
+            "a number"
+        },
+    )
+
+
+# --- addresses ----------------------------------------------------------------------------------
+
+
+def test_billing_company_object_is_spread_and_shipping_company_is_text():
+    raw = landed(
+        order(
+            "1",
+            billing=billing(company=company(bank=""), zipcode=MISSING),
+            shipping=address(company="Exemplu Distributie SRL"),
+        )
+    )
+    result = validate(raw)
+    assert result.malformed_count == 0
+    billing_row, shipping_row = result.addresses.to_dict("records")
+    assert {key: billing_row[key] for key in ADDRESS_COLUMNS[4:]} == {
+        "company": None,
+        "phone": "0712345678",
+        "email": "stefan@example.ro",
+        "address": "Str. Mihai Eminescu nr. 3",
+        "city": "Iași",
+        "region": "Iași",
+        "country": "Romania",
+        "zipcode": None,
+        "company_name": "Exemplu Distributie SRL",
+        "company_code": "RO12345678",
+        "registration_no": "J08/123/2015",
+        "bank": None,
+        "iban": "RO49AAAA1B31007593840000",
+    }
+    assert (shipping_row["kind"], shipping_row["company"], shipping_row["company_name"]) == (
+        "shipping",
+        "Exemplu Distributie SRL",
+        None,
+    )
+
+
+def test_an_address_block_holding_only_blanks_gives_no_row():
+    blank = dict.fromkeys(address(), " ")
+    raw = landed(
+        order("1", shipping=blank, billing={**blank, "customerId": 0}),
+        order("2", shipping={"company": []}, billing={}),
+        order("3", shipping=address(), billing=MISSING),
+    )
+    result = validate(raw)
+    assert result.malformed_count == 0
+    assert result.addresses[["order_id", "kind"]].values.tolist() == [["3", "shipping"]]
+
+
+def test_an_address_field_that_is_not_text_is_malformed():
+    raw = landed(
+        order("1", shipping=address(company={"name": "SRL"})),
+        order("2", billing=billing(city=["Iași"])),
+        order("3", billing=billing(company=5)),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "shipping.company: {…} is not text",
+            "2": "billing.city: […] is not text",
+        },
+    )
+    result = validate(raw)
+    assert rows_of(result.addresses, "3")[0]["company"] == "5"
+
+
+def test_an_old_shape_order_with_shipping_charges_and_a_delivery_address_stays_valid():
+    """The order as the demo shop sent it before the published shape: ``shipping`` held the
+    charge, ``delivery`` the address."""
+    person = {key: value for key, value in address().items() if key != "zipcode"}
+    raw = landed(
+        order(
+            "1",
+            shipping={"total": "15.00", "name": "Curier"},
+            delivery=person,
+            payment={"name": "Ramburs"},
+            invoice=MISSING,
+            discounts=MISSING,
+            updated="2026-10-02 09:10:00",
+            items=[product(ean=MISSING, baseprice=MISSING, total="99.90")],
+        )
+    )
+    result = validate(raw)
+    row = only_order(result)
+    assert row["verdict"] == "VALID"
+    assert (row["delivery_name"], row["delivery_total"], row["payment_online"]) == (None,) * 3
+    assert (row["items_total"], row["discount_total"], row["totals_match"]) == ("99.9", "0", False)
+    assert result.addresses["kind"].tolist() == ["billing"]
+
+
+# --- totals -------------------------------------------------------------------------------------
+
+
+def test_totals_add_up_exactly_and_to_the_cent():
+    raw = landed(
+        order("1"),  # 2 x 49.95 + 5.00 - 10.00 + 15 = 109.90
+        order("2", total="109.905"),  # half a ban off: still the same amount
+        order(
+            "3",
+            items=[product(price="0.1", quantity="3")],
+            discounts=MISSING,
+            delivery=MISSING,
+            total="0.3",
+        ),
+        order(
+            "4",
+            items=[product(price="12345678901234567890.01", quantity="1")],
+            discounts=[discount(value="0.01")],
+            delivery={"name": "Curier", "total": 0},
+            total="12345678901234567890",
+        ),
+    )
+    result = validate(raw)
+    totals = result.orders[["items_total", "discount_total", "totals_match"]].values.tolist()
+    assert totals == [
+        ["104.9", "10", True],
+        ["104.9", "10", True],
+        ["0.3", "0", True],
+        ["12345678901234567890.01", "0.01", True],
+    ]
+
+
+def test_totals_that_do_not_add_up_are_flagged_but_valid():
+    raw = landed(
+        order("1", total="109.89"),
+        order("2", total="249.90"),
+        order("3", discounts=MISSING),
+    )
+    result = validate(raw)
+    assert result.malformed_count == 0
+    assert result.orders["totals_match"].tolist() == [False, False, False]
+    assert result.orders["discount_total"].tolist() == ["10", "10", "0"]
+
+
+def test_totals_are_none_on_a_malformed_order():
+    result = validate(landed(order("1", currency="lei"), order("2", items=[product(price="x")])))
+    assert result.malformed_count == 2
+    totals = result.orders[["items_total", "discount_total", "totals_match"]]
+    assert totals.isna().all().all()
+
+
+# --- cancelled ----------------------------------------------------------------------------------
+
+
+def test_cancelled_by_status_id_compared_as_trimmed_text():
+    raw = landed(
+        order("1", status="Finalizata", statusId="7"),
+        order("2", status="Finalizata", statusId=7),
+        order("3", status="Finalizata", statusId=" 7 "),
+        order("4", status="Finalizata", statusId="70"),
+        order("5", status="Anulata", statusId="1"),
+        order("6", status="Finalizata", statusId=MISSING),
+    )
+    by_id = validate(raw, cancelled_status_ids=[" 7"])
+    assert by_id.orders["is_cancelled"].tolist() == [True, True, True, False, True, False]
+    by_name_only = validate(raw)
+    assert by_name_only.orders["is_cancelled"].tolist() == [False] * 4 + [True, False]
+
+
+# --- the new tables -----------------------------------------------------------------------------
+
+
+def test_children_of_malformed_orders_are_not_kept():
+    raw = landed(
+        order("1"), order("2", currency="lei"), order("3", discounts=[discount(value="x")])
+    )
+    result = validate(raw)
+    assert result.orders["verdict"].tolist() == ["VALID", "MALFORMED", "MALFORMED"]
+    for frame in (result.items, result.discounts, result.addresses):
+        assert set(frame["order_id"]) == {"1"}
+    assert (len(result.items), len(result.discounts), len(result.addresses)) == (2, 1, 2)
+
+
+def test_discount_and_address_tables_pass_their_own_schemas_and_dagster_types():
+    raw = landed(
+        order("1", billing=billing(company=company()), carrier={"name": "Curier", "awb": "1"}),
+        order("2", discounts=MISSING, shipping=MISSING),
+        order("3", discounts=[discount(value="-1")]),
+    )
+    result = validate(raw)
+    Order.validate(result.orders, lazy=True)
+    Discount.validate(result.discounts, lazy=True)
+    Address.validate(result.addresses, lazy=True)
+    assert check_dagster_type(ORDER_DAGSTER_TYPE, result.orders).success
+    assert check_dagster_type(DISCOUNT_DAGSTER_TYPE, result.discounts).success
+    assert check_dagster_type(ADDRESS_DAGSTER_TYPE, result.addresses).success
+    columns = [column.name for column in ADDRESS_DAGSTER_TYPE.metadata["schema"].schema.columns]
+    assert tuple(columns) == ADDRESS_COLUMNS
+
+
+def test_dagster_types_reject_broken_discount_address_and_totals():
+    result = validate(landed(order("1")))
+    assert not check_dagster_type(
+        DISCOUNT_DAGSTER_TYPE, result.discounts.assign(value="-1")
+    ).success
+    assert not check_dagster_type(
+        ADDRESS_DAGSTER_TYPE, result.addresses.assign(kind="home")
+    ).success
+    blank_address = result.addresses.assign(**dict.fromkeys(ADDRESS_COLUMNS[2:]))
+    assert not check_dagster_type(ADDRESS_DAGSTER_TYPE, blank_address).success
+    assert not check_dagster_type(
+        ORDER_DAGSTER_TYPE, result.orders.assign(totals_match=None)
+    ).success

@@ -1,5 +1,6 @@
 """Properties of validate_orders over hostile payloads: it never raises, every landed order comes
-out exactly once, every MALFORMED order says why, and the tables obey their own schemas."""
+out exactly once, every MALFORMED order says why, child rows exist only for VALID orders, and the
+four tables obey their own schemas."""
 
 import json
 import re
@@ -7,11 +8,11 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from order_payloads import NOW, order, product, service
+from order_payloads import NOW, address, billing, company, discount, order, product, service
 
 from gomag_assets.validation import ValidationResult, validate_orders
 from gomag_assets.validation.canonical import decimal_text
-from gomag_assets.validation.schemas import ItemLine, Order
+from gomag_assets.validation.schemas import Address, Discount, ItemLine, Order
 
 PROPERTY_SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -41,26 +42,72 @@ json_values = st.recursive(
 CANONICAL_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?")
 """No leading zeros, no trailing fractional zeros, no bare separator."""
 
-ORDER_FIELDS = ["id", "number", "date", "status", "currency", "total", "items"]
-ITEM_FIELDS = ["type", "sku", "name", "quantity", "price", "vat"]
+BLOCK_FIELDS = {
+    "invoice": ["series", "number", "date"],
+    "payment": ["name", "online", "completed"],
+    "delivery": ["name", "total", "date", "lockerId"],
+    "carrier": ["name", "awb"],
+    "billing": [*address(), "customerId"],
+    "shipping": list(address()),
+}
+ORDER_FIELDS = [
+    "id",
+    "number",
+    "date",
+    "status",
+    "statusId",
+    "currency",
+    "total",
+    "source",
+    "sales_channel",
+    "sales_agent",
+    "observation",
+    "items",
+    "discounts",
+    *BLOCK_FIELDS,
+]
+ITEM_FIELDS = ["id", "type", "sku", "ean", "name", "quantity", "price", "baseprice", "vat"]
+DISCOUNT_FIELDS = ["value", "name", "voucher"]
 
 
 @st.composite
 def mutated_orders(draw: st.DrawFn) -> dict:
-    """A valid order with a few fields dropped or replaced by arbitrary JSON values."""
+    """A valid order in the published shape (sometimes with a carrier and a company) with a few
+    fields, block fields, item or discount fields dropped or replaced by arbitrary JSON."""
     items = draw(st.lists(st.sampled_from([product(), service()]), min_size=1, max_size=3))
-    document = order(str(draw(st.integers(0, 5))), items=[dict(line) for line in items])
+    discounts = draw(st.lists(st.just(discount()), max_size=2))
+    document = order(
+        str(draw(st.integers(0, 5))),
+        items=[dict(line) for line in items],
+        discounts=[dict(line) for line in discounts],
+        shipping=address(),
+        billing=billing(company=company()) if draw(st.booleans()) else billing(),
+    )
+    if draw(st.booleans()):
+        document["carrier"] = {"name": "Curier rapid", "awb": "1234567890"}
     for _ in range(draw(st.integers(0, 3))):
-        items = document.get("items")
-        lines = [line for line in items if isinstance(line, dict)] if type(items) is list else []
-        line = draw(st.sampled_from(lines)) if lines and draw(st.booleans()) else None
-        field = draw(st.sampled_from(ORDER_FIELDS if line is None else ITEM_FIELDS))
-        target = document if line is None else line
+        target, fields = draw(_targets(document))
+        field = draw(st.sampled_from(fields))
         if draw(st.booleans()):
             target.pop(field, None)
         else:
             target[field] = draw(json_values)
     return document
+
+
+def _targets(document: dict) -> st.SearchStrategy[tuple[dict, list[str]]]:
+    """Where a mutation may land: the order itself, one of its blocks, item or discount lines."""
+    targets = [(document, ORDER_FIELDS)]
+    targets += [
+        (document[block], fields)
+        for block, fields in BLOCK_FIELDS.items()
+        if type(document.get(block)) is dict
+    ]
+    for container, fields in (("items", ITEM_FIELDS), ("discounts", DISCOUNT_FIELDS)):
+        lines = document.get(container)
+        if type(lines) is list:
+            targets += [(line, fields) for line in lines if type(line) is dict]
+    return st.sampled_from(targets)
 
 
 def payload_texts(documents: st.SearchStrategy) -> st.SearchStrategy[str]:
@@ -93,9 +140,13 @@ def assert_conserves_and_explains(raw: list[tuple[str, str]]) -> ValidationResul
         assert isinstance(message, str) and message
         message.encode("utf-8")
         assert len(message) < 20 * 300
-    assert set(items["order_id"]) <= set(orders.loc[valid, "order_id"])
+    for child in (items, result.discounts, result.addresses):
+        assert set(child["order_id"]) <= set(orders.loc[valid, "order_id"])
+    assert orders.loc[valid, "totals_match"].isin([True, False]).all()
     Order.validate(orders, lazy=True)
     ItemLine.validate(items, lazy=True)
+    Discount.validate(result.discounts, lazy=True)
+    Address.validate(result.addresses, lazy=True)
     return result
 
 
@@ -111,12 +162,12 @@ def test_mutated_orders_keep_one_verdict_each_and_items_only_when_valid(texts):
     raw = [(str(position), text) for position, text in enumerate(texts)]
     result = assert_conserves_and_explains(raw)
     for position, text in enumerate(texts):
-        lines = json.loads(text).get("items")
-        kept = result.items[result.items["order_id"] == str(position)]
-        if result.orders.loc[position, "verdict"] == "VALID":
-            assert len(kept) == len(lines)
-        else:
-            assert kept.empty
+        document = json.loads(text)
+        valid = result.orders.loc[position, "verdict"] == "VALID"
+        for container, frame in (("items", result.items), ("discounts", result.discounts)):
+            kept = frame[frame["order_id"] == str(position)]
+            lines = document.get(container) or []
+            assert len(kept) == (len(lines) if valid else 0)
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,68 +1,70 @@
-"""Read landed GoMag payload texts into flat field lists: one entry per order, one per item line.
+"""Read landed GoMag payload texts into flat field lists: one entry per order, per item line,
+per discount line and per address block.
 
 Normalization reads structure only; it never judges a field's value (``schemas`` does). It
 records, as ``Reason``s, what stops a payload from being read at all (not JSON, not an object)
-and what is wrong with its ``items`` container, in the same ``field: words`` form as the
-schema failures. Nothing in a payload may raise out of here.
+and what is wrong with its containers (``items``, ``discounts``, blocks such as ``delivery``),
+in the same ``field: words`` form as the schema failures. Nothing in a payload may raise out of
+here.
+
+GoMag's PHP sends an empty block as ``[]`` (sometimes ``""``): that reads as an absent block.
 """
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import sha256
 from operator import itemgetter
 from typing import NamedTuple
 
-ORDER_FIELDS = {
-    "order_id": "id",
-    "order_number": "number",
-    "order_date": "date",
-    "gomag_status": "status",
-    "currency": "currency",
-    "total": "total",
-}
-"""Order table column -> the payload field it is read from, in the order reasons are listed."""
+import numpy as np
 
-ITEM_FIELDS = {
-    "is_service": "type",
-    "sku": "sku",
-    "name": "name",
-    "quantity": "quantity",
-    "price": "price",
-    "vat": "vat",
-}
-"""Item table column -> the item field it is read from, in the order reasons are listed."""
+from gomag_assets.validation.fields import (
+    ADDRESS_KINDS,
+    BLOCK_KEYS,
+    COMPANY_KEYS,
+    DISCOUNT_FIELDS,
+    ITEM_FIELDS,
+    ORDER_KEYS,
+    ORDER_PATHS,
+    PLAIN_ADDRESS_KEYS,
+    RANK_OF_SUBJECT,
+    Section,
+)
 
 _SHOWN_CHARS = 40
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""A JSON escape of a surrogate: paired ones are fine (emoji), a lone one is not."""
 
 
-class JsonNumber(str):
-    """A JSON number kept as its source text (``249.90`` stays ``"249.90"``), so money never
-    passes through float and a 5,000-digit integer never meets Python's int-to-text limit."""
-
-    __slots__ = ()
-
-
-_DECODER = json.JSONDecoder(parse_float=JsonNumber, parse_int=JsonNumber, parse_constant=JsonNumber)
+_DECODER = json.JSONDecoder(parse_float=str.encode, parse_int=str.encode, parse_constant=str.encode)
+"""Decodes a JSON number as the ``bytes`` of its source text (``249.90`` -> ``b"249.90"``), so
+money never passes through float, a 5,000-digit integer never meets Python's int-to-text limit,
+and a number stays told apart from a string by its type. Unlike a ``str`` subclass, ``bytes`` are
+invisible to the cyclic garbage collector, which would otherwise walk every number of a batch."""
 
 
 class Reason(NamedTuple):
-    """One thing wrong with one order, placed so reasons list order-level first, then by line."""
+    """One thing wrong with one order, placed so reasons list the order's own fields first,
+    then its item lines, then its discount lines."""
 
     order: int
     """Position of the order in the input."""
+    section: Section
     line: int
-    """Item line number, or -1 for the order itself."""
+    """Item or discount line number, or -1 for the order itself."""
     rank: int
-    """Position of the field among its siblings (-1: the whole payload or line)."""
+    """Position of the field among its siblings (``RANK_OF_SUBJECT`` for the order's own)."""
     text: str
 
 
 def shown(value: object) -> str:
     """A short, printable rendering of a payload value for a reason: long text is cut, control
     characters and lone surrogates are escaped, containers are not expanded."""
-    if isinstance(value, JsonNumber):
-        return value if len(value) <= _SHOWN_CHARS else f"{value[:_SHOWN_CHARS]}…"
+    if type(value) is bytes:  # a JSON number
+        number = value.decode()
+        return number if len(number) <= _SHOWN_CHARS else f"{number[:_SHOWN_CHARS]}…"
     if isinstance(value, str):
         return repr(value if len(value) <= _SHOWN_CHARS else f"{value[:_SHOWN_CHARS]}…")
     if isinstance(value, bool):
@@ -75,43 +77,145 @@ def shown(value: object) -> str:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """Rows of one child table (item lines, discount lines or address blocks) of the orders
+    that could be read."""
+
+    order: np.ndarray
+    """Position of the order each row belongs to (ascending: rows come in payload order)."""
+    key: np.ndarray
+    """What tells the rows of one order apart: the line number, or the address kind."""
+    fields: dict[str, np.ndarray]
+    """Field -> its raw value per row."""
+
+
+@dataclass(frozen=True)
 class NormalizedPayloads:
-    """Every input order's raw fields, and every item line of the orders that could be read."""
+    """Every input order's raw fields, and the child rows of the orders that could be read."""
 
     order_ids: list[str]
     payload_sha256: list[str]
-    order_fields: dict[str, list[object]]
-    """Payload field -> its raw value per order (None when absent or unreadable payload)."""
+    order_fields: dict[str, np.ndarray]
+    """Payload field (``ORDER_PATHS``) -> its raw value per order (None when absent)."""
     unreadable: set[int]
     """Orders whose payload is not a JSON object: nothing else about them is judged."""
-    item_order: list[int]
-    """Position of the order each item line belongs to."""
-    line_no: list[int]
-    item_fields: dict[str, list[object]]
-    """Item field -> its raw value per item line."""
+    may_hold_lone_surrogates: set[int]
+    """Orders whose payload holds a lone surrogate or escapes one (``"\\ud800"``): only their
+    text needs checking for what cannot be stored."""
+    items: Rows
+    discounts: Rows
+    addresses: Rows
     reasons: list[Reason]
 
 
+class _Collector:
+    """The rows of one table as they are found, payload after payload, kept as one flat list of
+    values: extending a list with a row is cheap, and turning it into columns at the end walks
+    memory in order (per-row tuples, scattered over the heap, would be visited once per field).
+
+    A value equal to an earlier one of its table is replaced by it: statuses, VAT rates,
+    products and cities repeat, so every later pass over a column visits a few objects again
+    and again rather than one per row scattered over the heap, and memory holds each once. The
+    lookup table is emptied past ``_SHARED_VALUES`` values, so unique values (order numbers,
+    e-mails) never make it large and slow, while the values that repeat come back at once."""
+
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = fields
+        self.take = itemgetter(*fields)
+        self.seen: dict[object, object] = {}
+        self.values: list[object] = []
+        self.order: list[int] = []
+        self.key: list[object] = []
+
+    def append(self, row: tuple) -> None:
+        """Add one row's values, each equal to an earlier one replaced by it."""
+        values, seen = self.values, self.seen
+        if len(seen) > _SHARED_VALUES:
+            seen.clear()
+        start = len(values)
+        try:
+            values.extend(map(seen.setdefault, row, row))
+        except TypeError:  # an object or a list: unhashable, and kept as it is
+            del values[start:]
+            values.extend(row)
+
+    def add_lines(
+        self, lines: list, container: str, section: Section, position: int, reasons: list[Reason]
+    ) -> None:
+        """Add each line (an object) of ``lines``, with a reason for a line that is not one."""
+        take, fields, append = self.take, self.fields, self.append
+        for number, line in enumerate(lines):
+            if type(line) is not dict:
+                words = f"{shown(line)} is not an object"
+                reasons.append(
+                    Reason(position, section, number, -1, f"{container}[{number}]: {words}")
+                )
+                continue
+            try:
+                append(take(line))
+            except KeyError:
+                append(tuple(map(line.get, fields)))
+            self.order.append(position)
+            self.key.append(number)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Field -> its value in each row, as an object array: unlike a list, the cyclic garbage
+        collector never walks it (a million references, each a likely cache miss)."""
+        width = len(self.fields)
+        table = np.fromiter(self.values, dtype=object, count=len(self.values))
+        table = table.reshape(len(self.values) // width, width)
+        return {field: table[:, i] for i, field in enumerate(self.fields)}
+
+    def result(self) -> Rows:
+        order = np.asarray(self.order, dtype=np.intp)
+        key = np.fromiter(self.key, dtype=object, count=len(self.key))
+        return Rows(order, key, self.columns())
+
+
+class _AddressCollector(_Collector):
+    """Address rows: billing's ``company`` object is spread into ``company.*`` fields, and a
+    company sent as PHP's empty array is no company."""
+
+    def __init__(self) -> None:
+        super().__init__([*PLAIN_ADDRESS_KEYS, *(f"company.{key}" for key in COMPANY_KEYS)])
+
+    def add(self, position: int, kind: str, block: dict) -> None:
+        row = tuple(map(block.get, PLAIN_ADDRESS_KEYS))
+        company = row[_COMPANY]
+        if kind == "billing" and type(company) is dict:
+            row = (*row[:_COMPANY], None, *row[_COMPANY + 1 :], *map(company.get, COMPANY_KEYS))
+        elif company == []:
+            row = (*row[:_COMPANY], None, *row[_COMPANY + 1 :], *_NO_COMPANY)
+        else:
+            row += _NO_COMPANY
+        self.append(row)
+        self.order.append(position)
+        self.key.append(kind)
+
+
+_SHARED_VALUES = 65_536
+_COMPANY = PLAIN_ADDRESS_KEYS.index("company")
+_NO_COMPANY = (None,) * len(COMPANY_KEYS)
+_NO_BLOCK = {block: (None,) * len(keys) for block, keys in BLOCK_KEYS.items()}
+_NO_ORDER_FIELDS = (None,) * len(ORDER_PATHS)
+
+
 def normalize_payloads(raw: Iterable[tuple[str, str]]) -> NormalizedPayloads:
-    """Decode each ``(order_id, payload_text)`` and flatten orders and item lines.
+    """Decode each ``(order_id, payload_text)`` and flatten orders and their child rows.
 
     Each payload's fields are taken as soon as it is decoded, so the decoded document dies
     young: the batch never holds every document at once, which keeps memory flat and spares
     the cyclic GC from walking a million objects that outlive their use.
     """
-    order_keys = [field for field in ORDER_FIELDS.values() if field != "id"]
-    item_keys = list(ITEM_FIELDS.values())
-    take_order, take_item = itemgetter(*order_keys), itemgetter(*item_keys)
-    no_order_fields = (None,) * len(order_keys)
     order_ids: list[str] = []
     digests: list[str] = []
-    order_rows: list[tuple] = []
+    orders = _Collector(ORDER_PATHS)
     unreadable: set[int] = set()
-    item_rows: list[tuple] = []
-    item_order: list[int] = []
-    line_no: list[int] = []
+    may_hold_lone_surrogates: set[int] = set()
+    items = _Collector(list(ITEM_FIELDS.values()))
+    discounts = _Collector(list(DISCOUNT_FIELDS.values()))
+    addresses = _AddressCollector()
     reasons: list[Reason] = []
-    items_rank = len(ORDER_FIELDS)
 
     for position, (order_id, text) in enumerate(raw):
         order_ids.append(order_id)
@@ -119,59 +223,99 @@ def normalize_payloads(raw: Iterable[tuple[str, str]]) -> NormalizedPayloads:
             encoded = text.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates: hash them as the contract says
             encoded = text.encode("utf-8", "surrogatepass")
+            may_hold_lone_surrogates.add(position)
         digests.append(sha256(encoded).hexdigest())
+        if _SURROGATE_ESCAPE.search(text):
+            may_hold_lone_surrogates.add(position)
 
         document, problem = _decode(text)
         if problem is not None:
             unreadable.add(position)
-            reasons.append(Reason(position, -1, -1, problem))
-            order_rows.append(no_order_fields)
+            reasons.append(Reason(position, Section.ORDER, -1, -1, problem))
+            orders.append(_NO_ORDER_FIELDS)
             continue
-        try:
-            order_rows.append(take_order(document))
-        except KeyError:
-            order_rows.append(tuple(map(document.get, order_keys)))
-
-        order_lines = document.get("items")
-        if type(order_lines) is dict:
-            order_lines = list(order_lines.values())
-        if type(order_lines) is not list:
-            words = (
-                "missing"
-                if order_lines is None
-                else f"{shown(order_lines)} is not a list or an object"
-            )
-            reasons.append(Reason(position, -1, items_rank, f"items: {words}"))
-            continue
-        if not order_lines:
-            reasons.append(Reason(position, -1, items_rank, "items: no item lines"))
-        for number, line in enumerate(order_lines):
-            if type(line) is not dict:
-                words = f"{shown(line)} is not an object"
-                reasons.append(Reason(position, number, -1, f"items[{number}]: {words}"))
-                continue
-            try:
-                item_rows.append(take_item(line))
-            except KeyError:
-                item_rows.append(tuple(map(line.get, item_keys)))
-            item_order.append(position)
-            line_no.append(number)
+        row = tuple(map(document.get, ORDER_KEYS))
+        for name, keys in BLOCK_KEYS.items():
+            block = document.get(name)
+            if type(block) is dict:
+                row += tuple(map(block.get, keys))
+            else:
+                row += _NO_BLOCK[name]
+                _check_absent(block, name, position, reasons)
+        orders.append(row)
+        for kind in ADDRESS_KINDS:
+            block = document.get(kind)
+            if type(block) is dict:
+                addresses.add(position, kind, block)
+            elif kind not in BLOCK_KEYS:  # billing was looked at with the order's blocks
+                _check_absent(block, kind, position, reasons)
+        _item_lines(document.get("items"), position, items, reasons)
+        _discount_lines(document.get("discounts"), position, discounts, reasons)
 
     return NormalizedPayloads(
         order_ids=order_ids,
         payload_sha256=digests,
-        order_fields=_columns(order_rows, order_keys),
+        order_fields=orders.columns(),
         unreadable=unreadable,
-        item_order=item_order,
-        line_no=line_no,
-        item_fields=_columns(item_rows, item_keys),
+        may_hold_lone_surrogates=may_hold_lone_surrogates,
+        items=items.result(),
+        discounts=discounts.result(),
+        addresses=addresses.result(),
         reasons=reasons,
     )
 
 
-def _columns(rows: list[tuple], fields: list[str]) -> dict[str, list[object]]:
-    """Field -> its value in each row."""
-    return {field: list(map(itemgetter(i), rows)) for i, field in enumerate(fields)}
+def _is_absent(value: object) -> bool:
+    """Whether an optional block's value means "none": absent, or PHP's empty array or text."""
+    return value is None or value == [] or (type(value) is str and not value.strip())
+
+
+def _check_absent(value: object, name: str, position: int, reasons: list[Reason]) -> None:
+    """A reason when the block ``name``, not an object, is not absent either."""
+    if not _is_absent(value):
+        words = f"{shown(value)} is not an object"
+        reasons.append(
+            Reason(position, Section.ORDER, -1, RANK_OF_SUBJECT[name], f"{name}: {words}")
+        )
+
+
+def _item_lines(container: object, position: int, items: _Collector, reasons: list[Reason]) -> None:
+    """Collect the order's item lines: it must have some."""
+    lines = _lines(container)
+    if lines:
+        items.add_lines(lines, "items", Section.ITEMS, position, reasons)
+        return
+    if lines is not None:
+        words = "no item lines"
+    elif container is None:
+        words = "missing"
+    else:
+        words = f"{shown(container)} is not a list or an object"
+    reasons.append(Reason(position, Section.ORDER, -1, _ITEMS_RANK, f"items: {words}"))
+
+
+def _discount_lines(
+    container: object, position: int, discounts: _Collector, reasons: list[Reason]
+) -> None:
+    """Collect the order's discount lines, if it has any."""
+    lines = _lines(container)
+    if lines:
+        discounts.add_lines(lines, "discounts", Section.DISCOUNTS, position, reasons)
+    elif lines is None and not _is_absent(container):
+        words = f"{shown(container)} is not a list or an object"
+        reasons.append(Reason(position, Section.ORDER, -1, _DISCOUNTS_RANK, f"discounts: {words}"))
+
+
+_ITEMS_RANK = RANK_OF_SUBJECT["items"]
+_DISCOUNTS_RANK = RANK_OF_SUBJECT["discounts"]
+
+
+def _lines(container: object) -> list | None:
+    """The lines of a container sent as a list or as an object keyed "0", "1", ...; None when
+    it is neither."""
+    if type(container) is dict:
+        return list(container.values())
+    return container if type(container) is list else None
 
 
 def _decode(text: str) -> tuple[dict, None] | tuple[None, str]:

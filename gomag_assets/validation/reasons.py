@@ -1,46 +1,57 @@
-"""The plain words of each schema failure: ``items[2].quantity: 'abc' is not a number``.
+"""The plain words of each failure: ``items[2].quantity: 'abc' is not a number``.
 
-A failure names a check of ``schemas``; its words come from the *raw* payload value, so a
-reader sees what GoMag sent rather than its canonical form, and "missing" is told apart from
-"not a number". Offending values are shown short and escaped (``normalize.shown``).
+A failure names a check of ``schemas`` (or an optional value that cannot be read); its words
+come from the *raw* payload value, so a reader sees what GoMag sent rather than its canonical
+form, and "missing" is told apart from "not a number". Each table's rows are mapped back to
+where they came from in the payload (``PayloadFields``), so a reason names the field as GoMag
+does: ``delivery.total``, ``discounts[0].value``, ``shipping.company``. Offending values are
+shown short and escaped (``normalize.shown``).
 """
 
+from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
-import pandas as pd
-import pandera.pandas as pa
+import numpy as np
 
 from gomag_assets.validation.canonical import is_valid_unicode
-from gomag_assets.validation.normalize import ITEM_FIELDS, ORDER_FIELDS, Reason, shown
-from gomag_assets.validation.schemas import EARLIEST_ORDER_DATE, FUTURE_TOLERANCE, NOT_IN_FUTURE
+from gomag_assets.validation.fields import (
+    ADDRESS_FIELDS,
+    DISCOUNT_FIELDS,
+    ITEM_FIELDS,
+    ORDER_FIELDS,
+    RANK_OF_SUBJECT,
+    Section,
+)
+from gomag_assets.validation.judge import Failure
+from gomag_assets.validation.normalize import Reason, Rows, shown
+from gomag_assets.validation.schemas import (
+    EARLIEST_ORDER_DATE,
+    FUTURE_TOLERANCE,
+    NOT_IN_FUTURE,
+)
 
 MAX_REASONS = 20
 """Reasons listed per order; more are counted, so a broken 1 MB payload stays a short message."""
 
 _KIND_OF_COLUMN = {
-    "order_number": "text",
     "order_date": "a date",
-    "currency": "text",
+    "delivery_date": "a date",
+    "invoice_date": "a date",
     "total": "a number",
-    "sku": "text",
-    "name": "text",
+    "delivery_total": "a number",
     "quantity": "a number",
     "price": "a number",
+    "base_price": "a number",
     "vat": "a number",
+    "value": "a number",
+    "payment_online": "0 or 1",
+    "payment_completed": "0 or 1",
 }
-"""What a column's raw value must be readable as; a value that is not reads as None."""
-
-_SUBJECT_OF_TABLE_RULE = {
-    "valid_order_has_id": "order_id",
-    "valid_order_id_unique": "order_id",
-    "valid_order_has_number": "order_number",
-    "valid_order_has_date": "order_date",
-    "valid_order_has_currency": "currency",
-    "valid_order_has_total": "total",
-    "product_line_has_sku": "sku",
-}
-"""Dataframe-wide rule -> the column it is about (pandera reports every column of the row)."""
+"""What a column's raw value must be readable as, when not text; a value that is not reads as
+None."""
 
 _PRESENCE_RULES = {
     "not_nullable",
@@ -63,50 +74,112 @@ _RULE_WORDS: dict[str, Callable[[str], str]] = {
 """Rules broken by a present value: check name -> words about the raw value."""
 
 
-def order_reasons(
-    failure_cases: pd.DataFrame,
-    schema: pa.DataFrameSchema,
-    order_ids: Sequence[str],
-    raw_fields: dict[str, list[object]],
-) -> list[Reason]:
-    """Reasons for the failures of the ``Order`` rules (rows are input positions)."""
-    id_counts = Counter(order_ids)
-    ranks = {column: rank for rank, column in enumerate(ORDER_FIELDS)}
-    reasons = []
-    for row, column, rule in _failures(failure_cases, schema):
+class PayloadFields(ABC):
+    """Where the rows of a validated table came from in the payloads: the raw value behind each
+    cell, and how a reason about it is worded and placed."""
+
+    @abstractmethod
+    def values(self, column: str) -> np.ndarray:
+        """The raw payload values read into ``column``, one per row."""
+
+    @abstractmethod
+    def reason(self, row: int, column: str, words: str) -> Reason:
+        """``words`` about ``column`` of ``row``, named as in the payload."""
+
+    def words(self, row: int, column: str, rule: str) -> str:
+        """Why ``column`` of ``row`` broke ``rule``."""
+        return _words(rule, column, self.values(column)[row])
+
+
+@dataclass(frozen=True)
+class OrderFields(PayloadFields):
+    """The orders table: row i is input order i."""
+
+    order_ids: Sequence[str]
+    raw: dict[str, np.ndarray]
+    """Payload field (``ORDER_FIELDS`` values) -> its raw value per order."""
+
+    def values(self, column: str) -> np.ndarray:
+        return self.raw[ORDER_FIELDS[column]]
+
+    def reason(self, row: int, column: str, words: str) -> Reason:
+        path = ORDER_FIELDS[column]
+        return Reason(row, Section.ORDER, -1, RANK_OF_SUBJECT[path], f"{path}: {words}")
+
+    def words(self, row: int, column: str, rule: str) -> str:
         if rule == "valid_order_has_id":
-            words = "missing"
-        elif rule == "valid_order_id_unique":
-            order_id = order_ids[row]
-            words = f"{shown(order_id)} appears {id_counts[order_id]} times in the input"
-        else:
-            words = _words(rule, column, raw_fields[ORDER_FIELDS[column]][row])
-        reasons.append(Reason(row, -1, ranks[column], f"{ORDER_FIELDS[column]}: {words}"))
-    return reasons
+            return "missing"
+        if rule == "valid_order_id_unique":
+            order_id = self.order_ids[row]
+            return f"{shown(order_id)} appears {self._id_counts[order_id]} times in the input"
+        return super().words(row, column, rule)
+
+    @cached_property
+    def _id_counts(self) -> Counter:
+        return Counter(self.order_ids)
 
 
-def item_reasons(
-    failure_cases: pd.DataFrame,
-    schema: pa.DataFrameSchema,
-    item_order: Sequence[int],
-    line_no: Sequence[int],
-    raw_fields: dict[str, list[object]],
-) -> list[Reason]:
-    """Reasons for the failures of the ``ItemLine`` rules (rows are item line positions)."""
-    ranks = {column: rank for rank, column in enumerate(ITEM_FIELDS)}
-    reasons = []
-    for row, column, rule in _failures(failure_cases, schema):
-        field = ITEM_FIELDS[column]
-        words = _words(rule, column, raw_fields[field][row])
-        line = line_no[row]
-        reasons.append(
-            Reason(item_order[row], line, ranks[column], f"items[{line}].{field}: {words}")
-        )
-    return reasons
+@dataclass(frozen=True)
+class LineFields(PayloadFields):
+    """A table of lines (``items`` or ``discounts``): each row is one line of an order."""
+
+    container: str
+    section: Section
+    fields: dict[str, str]
+    """Column -> the line field it is read from, in the order reasons are listed."""
+    rows: Rows
+
+    def values(self, column: str) -> np.ndarray:
+        return self.rows.fields[self.fields[column]]
+
+    def reason(self, row: int, column: str, words: str) -> Reason:
+        field, line = self.fields[column], self.rows.key[row]
+        rank = list(self.fields).index(column)
+        text = f"{self.container}[{line}].{field}: {words}"
+        return Reason(int(self.rows.order[row]), self.section, line, rank, text)
+
+
+def item_fields(rows: Rows) -> LineFields:
+    """The items table as the ``items`` of the payloads."""
+    return LineFields("items", Section.ITEMS, ITEM_FIELDS, rows)
+
+
+def discount_fields(rows: Rows) -> LineFields:
+    """The discounts table as the ``discounts`` of the payloads."""
+    return LineFields("discounts", Section.DISCOUNTS, DISCOUNT_FIELDS, rows)
+
+
+@dataclass(frozen=True)
+class AddressFields(PayloadFields):
+    """The addresses table: each row is the ``billing`` or ``shipping`` block of an order."""
+
+    rows: Rows
+
+    def values(self, column: str) -> np.ndarray:
+        return self.rows.fields[ADDRESS_FIELDS[column]]
+
+    def reason(self, row: int, column: str, words: str) -> Reason:
+        subject = f"{self.rows.key[row]}.{ADDRESS_FIELDS[column]}"
+        rank = RANK_OF_SUBJECT[subject]
+        return Reason(int(self.rows.order[row]), Section.ORDER, -1, rank, f"{subject}: {words}")
+
+
+def schema_reasons(failures: Iterable[Failure], payload: PayloadFields) -> list[Reason]:
+    """Reasons for the failures of a model's rules on the table read from ``payload``."""
+    return [
+        payload.reason(failure.row, failure.column, payload.words(*failure)) for failure in failures
+    ]
+
+
+def unread_reasons(payload: PayloadFields, column: str, rows: Iterable[int]) -> list[Reason]:
+    """Reasons for optional values that were sent but could not be read as their kind."""
+    kind, values = _KIND_OF_COLUMN.get(column, "text"), payload.values(column)
+    return [payload.reason(row, column, _unreadable_words(values[row], kind)) for row in rows]
 
 
 def error_messages(reasons: Iterable[Reason]) -> dict[int, str]:
-    """Order position -> its reasons joined by "; ", order-level first, then by item line."""
+    """Order position -> its reasons joined by "; ": the order's own first, then by item line,
+    then by discount line."""
     by_order: dict[int, list[Reason]] = {}
     for reason in reasons:
         by_order.setdefault(reason.order, []).append(reason)
@@ -119,39 +192,9 @@ def error_messages(reasons: Iterable[Reason]) -> dict[int, str]:
     return messages
 
 
-def _failures(
-    failure_cases: pd.DataFrame, schema: pa.DataFrameSchema
-) -> Iterator[tuple[int, str, str]]:
-    """Each ``(row, column, check name)`` that failed, once; a dataframe-wide check reports
-    every column of a failing row, and is given here the one column it is about."""
-    seen = set()
-    for context, column, check, number, row in zip(
-        failure_cases["schema_context"],
-        failure_cases["column"],
-        failure_cases["check"],
-        failure_cases["check_number"],
-        failure_cases["index"],
-        strict=True,
-    ):
-        if pd.isna(row):
-            raise RuntimeError(f"{schema.name}: table-wide failure {check!r} on {column!r}")
-        if pd.notna(number):
-            checks = (
-                schema.checks if context == "DataFrameSchema" else schema.columns[column].checks
-            )
-            check = checks[int(number)].name
-        if context == "DataFrameSchema":
-            if check not in _SUBJECT_OF_TABLE_RULE:
-                raise RuntimeError(f"rule {check!r} failed but has no words in reasons.py")
-            column = _SUBJECT_OF_TABLE_RULE[check]
-        if (row, column, check) not in seen:
-            seen.add((row, column, check))
-            yield int(row), column, check
-
-
 def _words(rule: str, column: str, raw: object) -> str:
     if rule in _PRESENCE_RULES:
-        return _unreadable_words(raw, _KIND_OF_COLUMN[column])
+        return _unreadable_words(raw, _KIND_OF_COLUMN.get(column, "text"))
     if rule in _RULE_WORDS:
         return _RULE_WORDS[rule](shown(raw))
     raise RuntimeError(f"rule {rule!r} on {column!r} failed but has no words in reasons.py")
