@@ -242,6 +242,8 @@ def test_malformed_ids_name_exactly_the_broken_orders() -> None:
         ("missing_number", lambda o, line: "number" not in o),
         ("product_without_sku", lambda o, line: "sku" not in line),
         ("bad_currency", lambda o, line: len(o["currency"]) != 3),
+        ("non_numeric_discount", lambda o, line: o["discounts"][-1]["value"] == "zece lei"),
+        ("non_numeric_delivery_total", lambda o, line: o["delivery"]["total"] == "gratuit?"),
     ],
 )
 def test_each_malformed_kind_breaks_the_order_as_named(

@@ -19,20 +19,30 @@ from gomag_assets.assets.common import (
 )
 from gomag_assets.assets.raw_orders import raw_orders
 from gomag_assets.automation.checks import DayCounts, malformed_share_result
-from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES
 from gomag_assets.metadata import frame_column_schema, markdown_table
 from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.settings import load_settings
 from gomag_assets.validation import validate_orders
 from gomag_assets.validation.schemas import ORDER_DAGSTER_TYPE
 
 ORDER_COLUMN_SCHEMA = ORDER_DAGSTER_TYPE.metadata["schema"].value
+_SETTINGS = load_settings()
 
 
 class ValidationConfig(Config):
     cancelled_statuses: list[str] = Field(
-        default=list(DEFAULT_CANCELLED_STATUSES),
-        description="GoMag status names that mean the order was cancelled.",
+        default=list(_SETTINGS.cancelled_statuses),
+        description=(
+            "GoMag status names that mean the order was cancelled (GOMAG_CANCELLED_STATUSES)."
+        ),
+    )
+    cancelled_status_ids: list[str] = Field(
+        default=list(_SETTINGS.cancelled_status_ids),
+        description=(
+            "The shop's status ids that mean the order was cancelled "
+            "(GOMAG_CANCELLED_STATUS_IDS; see the README for how to find them)."
+        ),
     )
     malformed_warn_share: float = Field(
         default=0.05, description="Warn when a day's MALFORMED share is above this (0..1)."
@@ -75,9 +85,12 @@ def validated_orders(
         result = validate_orders(
             order_store.read_raw_orders(key),
             cancelled_statuses=config.cancelled_statuses,
+            cancelled_status_ids=config.cancelled_status_ids,
             timezone=order_partitions.timezone,
         )
-        order_store.replace_validation(key, context.run.run_id, result.orders, result.items)
+        order_store.replace_validation(
+            key, context.run.run_id, result.orders, result.items, result.discounts, result.addresses
+        )
         column_schema = frame_column_schema(result.orders)
         days.append(DayCounts(key, result.valid_count, result.malformed_count))
         malformed_rows += [

@@ -22,6 +22,8 @@ MALFORMED_KINDS = (
     "missing_number",
     "product_without_sku",
     "bad_currency",
+    "non_numeric_discount",
+    "non_numeric_delivery_total",
 )
 
 
@@ -49,6 +51,13 @@ def malform(order: dict[str, Any], kind: str) -> None:
         del order["number"]
     elif kind == "bad_currency":
         order["currency"] = "Lei noi"
+    elif kind == "non_numeric_discount":
+        order["discounts"] = [
+            *order.get("discounts", []),
+            {"value": "zece lei", "name": "Voucher", "voucher": "ZECE"},
+        ]
+    elif kind == "non_numeric_delivery_total":
+        order["delivery"] = order.get("delivery", {}) | {"total": "gratuit?"}
     else:
         _break_product_line(_first_product_line(order), kind)
 
