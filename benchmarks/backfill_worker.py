@@ -81,7 +81,8 @@ def run_stages(api: GoMagApi, store: OrderStore, days: list[dt.date]) -> dict[st
         result = validate_orders(landed, timezone=timezone)
         seconds["validate"] += time.perf_counter() - started
         cpu += time.process_time() - started_cpu
-        scratch.replace_validation(key, "stages", result.orders, result.items)
+        frames = (result.orders, result.items, result.discounts, result.addresses)
+        scratch.replace_validation(key, "stages", *frames)
         validated = scratch.read_validated_orders(key)
         started, started_cpu = time.perf_counter(), time.process_time()
         store.save_orders_batch(validated, run_id="stages", partition_date=key)

@@ -145,7 +145,22 @@ def _column_values(column: str, series: pd.Series) -> list[Any]:
         return [None if _is_missing(value) else bool(value) for value in values]
     if column == "line_no":
         return [int(value) for value in values]
+    if _plain_text(values):
+        return values
     return [_to_sqlite(value) for value in values]
+
+
+def _plain_text(values: list[Any]) -> bool:
+    """True when every value is None or text UTF-8 can hold: the usual column, bound as it is.
+    One encode of the joined text settles it, as Python never pairs surrogates across strings."""
+    texts = [value for value in values if value is not None]
+    if not all(type(value) is str for value in texts):
+        return False
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _to_sqlite(value: Any) -> Any:
@@ -159,12 +174,18 @@ def _is_missing(value: Any) -> bool:
 
 
 def _reader(columns: tuple[str, ...]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
-    """Turns a row of ``columns`` into its dict: flags as bool (or None), text as given."""
-    convert = [
-        bool if column in FLAGS else as_flag if column in OPTIONAL_FLAGS else from_sqlite
-        for column in columns
-    ]
-    return lambda row: {
-        column: to_value(value)
-        for column, to_value, value in zip(columns, convert, row, strict=True)
-    }
+    """Turns a row of ``columns`` into its dict: flags as bool (or None), text as given (a BLOB
+    is text holding lone surrogates, see ``lossless_text``). Only the flags and the rare BLOB are
+    converted, since a day is read back as hundreds of thousands of values."""
+    flags = [(column, bool) for column in columns if column in FLAGS]
+    flags += [(column, as_flag) for column in columns if column in OPTIONAL_FLAGS]
+
+    def read(row: tuple[Any, ...]) -> dict[str, Any]:
+        if bytes in map(type, row):
+            row = tuple(map(from_sqlite, row))
+        values = dict(zip(columns, row, strict=True))
+        for column, to_flag in flags:
+            values[column] = to_flag(values[column])
+        return values
+
+    return read
