@@ -11,7 +11,15 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from order_payloads import NOW, address, billing, company, discount, order, product, service
-from support.order_defects import CATALOGUE, apply, base_order, constructed_orders, payload_text
+from support.order_defects import (
+    CATALOGUE,
+    VARIATIONS,
+    apply,
+    base_order,
+    constructed_orders,
+    payload_text,
+    without_missing,
+)
 from support.validation_oracle import judge_landing
 from support.verdict_agreement import blamed_by, disagreements
 
@@ -46,6 +54,14 @@ json_scalars = st.one_of(
         fullmatch=True,
     ),
 )
+EDGE_VALUES = [
+    *["-1", "-0.01", "0", "-0", "-0.00", "0.001", "1,5", "1.234,56", "1e3", "+1", ".5"],
+    *["99.99", "100", "100.00", "100.01", "101", "999", "0000-00-00 00:00:00", "0000-00-00"],
+    *["2026-10-04 12:00:00", "2026-10-04 12:00:01", "2000-01-01 00:00:00", "1999-12-31 23:59:59"],
+    *["2026-10-01T11:03:22Z", "2026-10-01  4:03:22", "ron", "RON", "EURO", "service", "SERVICE"],
+    *["", " ", "0", "1", "yes", "\ud800", [], {}],
+]
+"""Values on either side of a rule's boundary, for any field."""
 json_values = st.recursive(
     json_scalars,
     lambda children: st.one_of(
@@ -88,7 +104,8 @@ DISCOUNT_FIELDS = ["value", "name", "voucher"]
 @st.composite
 def mutated_orders(draw: st.DrawFn) -> dict:
     """A valid order in the published shape (sometimes with a carrier and a company) with a few
-    fields, block fields, item or discount fields dropped or replaced by arbitrary JSON."""
+    fields, block fields, item or discount fields dropped or replaced by a value on the edge of
+    a rule or by arbitrary JSON."""
     items = draw(st.lists(st.sampled_from([product(), service()]), min_size=1, max_size=3))
     discounts = draw(st.lists(st.just(discount()), max_size=2))
     document = order(
@@ -106,7 +123,7 @@ def mutated_orders(draw: st.DrawFn) -> dict:
         if draw(st.booleans()):
             target.pop(field, None)
         else:
-            target[field] = draw(json_values)
+            target[field] = draw(st.one_of(st.sampled_from(EDGE_VALUES), json_values))
     return document
 
 
@@ -230,11 +247,21 @@ def assert_verdicts_known_by_construction(
 
 
 def test_each_defect_of_the_catalogue_makes_the_order_malformed_naming_that_field_alone():
-    constructed = [(None, payload_text(base_order()), frozenset())]
+    base = payload_text(base_order())
+    constructed = [(None, base, frozenset()), *[("twice", base, frozenset({"id"}))] * 2]
     for defect in CATALOGUE:
         document = base_order()
         key = apply(defect, document)
         constructed.append((key, payload_text(document), frozenset({defect.field})))
+    assert_verdicts_known_by_construction(constructed)
+
+
+def test_each_harmless_variation_keeps_the_order_valid_with_the_judges_money():
+    constructed = []
+    for variation in VARIATIONS:
+        document = base_order()
+        variation.change(document)
+        constructed.append((None, payload_text(without_missing(document)), frozenset()))
     assert_verdicts_known_by_construction(constructed)
 
 
