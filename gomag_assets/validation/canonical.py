@@ -184,7 +184,7 @@ def shop_local_times(values: np.ndarray, zone: tzinfo) -> Reading:
         objects(
             [
                 value
-                if type(value) is str and _DATE_TEXT.fullmatch(value) and value not in NOT_SET_DATES
+                if type(value) is str and value not in NOT_SET_DATES and _DATE_TEXT.fullmatch(value)
                 else None
                 for value in raw
             ],
