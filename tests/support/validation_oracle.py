@@ -6,6 +6,10 @@ with ``json.loads`` and plain Python and goes down the rules of docs/CONTRACTS.m
 docstrings of ``gomag_assets/validation/schemas`` as a checklist, naming every field that breaks
 one as GoMag spells it (``date``, ``items[2].quantity``, ``discounts[0].value``,
 ``billing.company.name``). It is slow and plain on purpose: one order, one field at a time.
+
+Where the documents leave a point open it follows the decision the code states: the status name
+is never judged (one that is not text reads as None), the payload's ``id`` is not read (the
+landing key is the order's id), and ISO 8601 is what ``datetime.fromisoformat`` reads.
 """
 
 import json
@@ -222,7 +226,13 @@ def check_discount_lines(check: Checklist, discounts: object) -> list[object]:
     return taken_off
 
 
-def valid(total, delivery_total, bought, taken_off, is_cancelled: bool) -> Judgement:
+def valid(
+    total: Decimal,
+    delivery_total: Decimal | None,
+    bought: list[tuple[bool, Decimal, Decimal]],
+    taken_off: list[Decimal],
+    is_cancelled: bool,
+) -> Judgement:
     """A VALID order's money, added up exactly: total = Σ price × quantity − Σ discounts +
     delivery (0 when not sent), to the cent."""
     with localcontext(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN):
