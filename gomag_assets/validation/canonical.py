@@ -23,7 +23,9 @@ _PLAIN_DECIMAL = re.compile(r"(-?)([0-9]+)(?:[.,]([0-9]+))?")
 _CANONICAL_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
 """Text already canonical: no leading zeros, no trailing fractional zeros (``-0`` aside)."""
 _DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-_CANONICAL_DATE_LENGTH = len("2026-10-01 14:03:22")
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+"""Text in ``_DATE_FORMAT`` to the character: pandas, given that format, also reads other
+spacing (``"2026-10-01  4:03:22"``, a tab for the space) and would keep that text as it is."""
 _LONGEST_DATE_TEXT = 64
 """Longer text cannot be an ISO 8601 date; it is rejected before any parser sees it."""
 
@@ -182,10 +184,7 @@ def shop_local_times(values: np.ndarray, zone: tzinfo) -> Reading:
         objects(
             [
                 value
-                if type(value) is str
-                and value.isascii()
-                and len(value) == _CANONICAL_DATE_LENGTH
-                and value not in NOT_SET_DATES
+                if type(value) is str and value not in NOT_SET_DATES and _DATE_TEXT.fullmatch(value)
                 else None
                 for value in raw
             ],

@@ -179,10 +179,11 @@ def unread_reasons(payload: PayloadFields, column: str, rows: Iterable[int]) -> 
 
 def error_messages(reasons: Iterable[Reason]) -> dict[int, str]:
     """Order position -> its reasons joined by "; ": the order's own first, then by item line,
-    then by discount line."""
-    by_order: dict[int, list[Reason]] = {}
+    then by discount line. A reason found twice is listed once (a product line's SKU that is
+    not text is both unreadable and missing)."""
+    by_order: dict[int, set[Reason]] = {}
     for reason in reasons:
-        by_order.setdefault(reason.order, []).append(reason)
+        by_order.setdefault(reason.order, set()).add(reason)
     messages = {}
     for order, listed in by_order.items():
         texts = [reason.text for reason in sorted(listed)]

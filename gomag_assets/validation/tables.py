@@ -107,7 +107,8 @@ _ITEM_READERS: dict[str, Reader] = {
     "base_price": decimal_texts,
     "vat": decimal_texts,
 }
-_OPTIONAL_ITEM_COLUMNS = ("product_id", "ean", "base_price")
+_OPTIONAL_ITEM_COLUMNS = ("product_id", "sku", "ean", "base_price")
+"""Item columns a line may leave out; the schema also requires a product line's SKU."""
 
 _DISCOUNT_READERS: dict[str, Reader] = {"name": _text, "voucher": _text, "value": decimal_texts}
 _OPTIONAL_DISCOUNT_COLUMNS = ("name", "voucher")

@@ -9,6 +9,8 @@ from the demo shop through the assets. Each run proves:
 
 * the landed payload text reads back identical to what was received, code point for code point;
 * every landed order has exactly one status in the run, and every MALFORMED one a reason;
+* each verdict is the one an independent reference judge (``support.validation_oracle``) gives,
+  with the same fields blamed and, for a VALID order, the same money;
 * the errors log holds one line per MALFORMED order, and the database is intact.
 
 Each test adds its figures to the "hostile input" totals (``figures`` fixture).
@@ -28,6 +30,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from order_payloads import NOW, order, product, service
 from pipeline import materialize_day
+from support.validation_oracle import judge_landing
+from support.verdict_agreement import disagreements
 
 from gomag_assets.assets import raw_orders
 from gomag_assets.demo import DemoShop
@@ -172,9 +176,12 @@ def _pipeline(store: OrderStore, raw: list[RawOrder], run_id: str) -> list[tuple
     return landed
 
 
-def _assert_accounted_for(store: OrderStore, run_id: str, landed: list[tuple[str, str]]) -> int:
+def _assert_accounted_for(
+    store: OrderStore, run_id: str, landed: list[tuple[str, str]], now: dt.datetime = NOW
+) -> int:
     """Every landed order has one status in the run, MALFORMED ones a reason and one errors-log
-    line; the valid ones' item names are the payload's, verbatim. Returns the MALFORMED count."""
+    line; the valid ones' item names are the payload's, verbatim; every verdict is the reference
+    judge's for the run's clock ``now``. Returns the MALFORMED count."""
     with sqlite3.connect(store.db_path) as conn:
         decided = conn.execute(
             "SELECT order_id, status, error_message FROM sync_run_orders WHERE run_id = ?",
@@ -191,7 +198,11 @@ def _assert_accounted_for(store: OrderStore, run_id: str, landed: list[tuple[str
     records = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
     assert sum(f"\t{run_id}\t" in record for record in records) == len(malformed)
     payloads = dict(landed)
-    for validated in store.read_validated_orders(DAY.isoformat()):
+    validated_orders = store.read_validated_orders(DAY.isoformat())
+    by_id = {validated["order_id"]: validated for validated in validated_orders}
+    verdicts = [by_id[order_id] for order_id, _ in landed]
+    assert not disagreements(judge_landing(landed, now=now), verdicts)
+    for validated in validated_orders:
         if validated["verdict"] == "VALID":
             lines = STRICT_NUMBERS.decode(payloads[validated["order_id"]])["items"]
             lines = list(lines.values()) if isinstance(lines, dict) else lines
@@ -344,6 +355,7 @@ def test_hostile_orders_served_over_http_land_verbatim_and_each_gets_one_status(
     api = api_factory(shop, page_limit=10)
     expected = _expected_landing(shop, 10)
 
+    run_clock = dt.datetime.now(dt.UTC)  # validated_orders judges dates by the real clock
     result = materialize_day(DAY, api, store)
 
     assert result.success
@@ -353,7 +365,7 @@ def test_hostile_orders_served_over_http_land_verbatim_and_each_gets_one_status(
     assert "GM-same-id-same-page" in landed[paged[13]], "the later text on the page is kept"
     meta = result.asset_materializations_for_node("raw_orders")[0].metadata
     assert meta["duplicates_across_pages"].value == 2
-    malformed = _assert_accounted_for(store, result.run_id, list(landed.items()))
+    malformed = _assert_accounted_for(store, result.run_id, list(landed.items()), run_clock)
     assert store.get_order(SQL_INJECTIONS[0])["status"] in {"IMPORTED", "CANCELLED", "SKIPPED"}
     with sqlite3.connect(store.db_path) as conn:
         assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == len(landed)
