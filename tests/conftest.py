@@ -8,18 +8,11 @@ import httpx
 import pytest
 from store_fixtures import FaultyStore
 from support.loopback import LoopbackServer, Respond
+from support.retries import FAST_RETRIES
 
 from gomag_assets.demo import DemoShop, DemoShopConfig
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore
-
-FAST_RETRIES = {
-    "requests_per_second": 0.0,
-    "backoff_base_seconds": 0.01,
-    "backoff_max_seconds": 0.05,
-    "timeout_seconds": 2.0,
-}
-"""GoMagApi settings that keep retry tests fast: no pacing, millisecond backoffs."""
 
 
 @pytest.fixture
