@@ -3,7 +3,8 @@
 A start time fixed in advance ("in 4 s both interpreters will have imported the store") fails
 on a busy machine, where starting an interpreter can take longer than that. Here the parent
 waits for every child's ``ready`` line, however long that takes, and only then tells them all
-to go; a child can wait at the barrier again for each round of a test.
+to go; a child can wait at the barrier again for each round of a test. Between rounds a child
+prints nothing but its ``ready`` line: it prints its results after the last round.
 
 Children run with ``tests`` on ``PYTHONPATH``, so they import the test helpers as the tests do.
 """
