@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from dagster import DagsterInstance, materialize
 from pipeline import ASSETS
 from store_fixtures import PARTITION, SignalsOpening, row_count
@@ -50,6 +51,7 @@ def failures(results: list[dict], kind: str = "") -> int:
     return sum(1 for result in results if kind in result.get("error", "\0"))
 
 
+@pytest.mark.slow
 def test_two_processes_saving_the_same_partition_at_once_import_each_order_once(tmp_path, figures):
     batch = batch_of(0)
     first, second = save_side_by_side(
@@ -89,6 +91,7 @@ def test_two_processes_saving_the_same_partition_at_once_import_each_order_once(
     assert overlapped(pairs) >= TRIALS // 2, "the two processes mostly took turns"
 
 
+@pytest.mark.slow
 def test_two_processes_saving_different_partitions_at_once_lose_nothing(tmp_path, figures):
     both = [*batch_of(0), *batch_of(1000)]
     first, second = save_side_by_side(

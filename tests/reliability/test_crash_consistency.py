@@ -33,6 +33,7 @@ from reliability.store_checks import (
 )
 
 GUARANTEE = "crash consistency"
+pytestmark = pytest.mark.slow  # 37 processes run a 604-order batch until they are killed
 
 
 def store_log(db_path: str) -> Path:

@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from dagster import (
     EnvVar,
     build_sensor_context,
@@ -90,6 +91,7 @@ def _scan(places: list[tuple[str, bytes]], secrets: list[str]) -> list[tuple[str
     ]
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
     tmp_path, monkeypatch, shop_factory, loopback, caplog, capfd, figures
 ):
