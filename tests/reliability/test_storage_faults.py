@@ -128,12 +128,15 @@ def assert_rerun_imported_everything_once(db_path: str, batch: list[dict], outco
     assert imported_more_than_once(db_path) == 0
 
 
-def outcome_figures(batch: list[dict], when_faulty: StoreAccount, after_rerun: StoreAccount):
+def outcome_figures(
+    db_path: str, batch: list[dict], when_faulty: StoreAccount, after_rerun: StoreAccount
+) -> dict[str, int]:
     """The figures of a fault and its rerun, counted from the file."""
     return {
         "faults_injected": 1,
         "orders_tried": len(batch),
         "half_written": len(when_faulty.broken) + len(after_rerun.broken),
+        "imported_twice": imported_more_than_once(db_path),
         "orders_lost": len(batch) - after_rerun.whole,
     }
 
@@ -146,18 +149,21 @@ def test_a_read_only_store_gives_a_clear_error_and_keeps_every_order_as_it_was(d
     batch = crash_batch()
     read_only = ReadOnlyStore(db_path=db_path)
 
+    started = time.monotonic()
     with pytest.raises(StoreUnavailable, match="read-only") as refused:
         read_only.save_orders_batch(batch, run_id="run-1", partition_date=PARTITION)
     with pytest.raises(StoreUnavailable, match="read-only"):
         read_only.begin_sync_run("run-1", PARTITION, PARTITION)
+    waited = time.monotonic() - started
 
     when_refused = account(db_path, batch, MUST_BE_MALFORMED)
     unchanged = stored_rows(db_path) == before
     reads = read_only.status_counts()[OrderStatus.IMPORTED]
     logged = log_records(read_only.errors_log_path)
     outcome, settled = rerun(db_path, batch, MUST_BE_MALFORMED)
-    figures.add(GUARANTEE, **outcome_figures(batch, when_refused, settled))
+    figures.add(GUARANTEE, **outcome_figures(db_path, batch, when_refused, settled))
     assert db_path in str(refused.value)
+    assert waited < 5, "refused at once, not after a wait per order"
     assert unchanged
     assert logged == []
     assert reads == 50, "reading still works"
@@ -187,7 +193,7 @@ def test_a_full_disk_mid_batch_leaves_only_whole_orders_and_a_rerun_imports_the_
     outcome, settled = rerun(db_path, batch, MUST_BE_MALFORMED)
     figures.add(
         GUARANTEE,
-        **outcome_figures(batch, when_full, settled),
+        **outcome_figures(db_path, batch, when_full, settled),
         orders_whole_when_full=when_full.whole,
     )
     assert db_path in str(refused.value)
@@ -221,7 +227,7 @@ def test_a_write_lock_held_past_busy_timeout_gives_a_clear_error_fast_and_a_reru
 
     when_locked = account(db_path, batch, {"100900"})
     outcome, settled = rerun(db_path, batch, {"100900"})
-    figures.add(GUARANTEE, **outcome_figures(batch, when_locked, settled))
+    figures.add(GUARANTEE, **outcome_figures(db_path, batch, when_locked, settled))
     assert db_path in str(refused.value)
     # Waiting once per order would take len(batch) busy timeouts (12 s); allow half of that,
     # so a busy machine cannot fail the test, while that regression still would.
