@@ -7,7 +7,7 @@ DEMO_HOME := $(CURDIR)/.dagster_home
 DEMO_DB := data/demo.sqlite
 DEMO_PORT ?= 8765
 
-.PHONY: install demo test lint ui bench
+.PHONY: install demo test test-fast lint ui bench
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,13 @@ $(DEMO_HOME)/dagster.yaml: dagster.yaml
 demo: $(STAMP) $(DEMO_HOME)/dagster.yaml
 	DAGSTER_HOME=$(DEMO_HOME) $(PY) -m gomag_assets.demo.run --db $(DEMO_DB)
 
-## Run the whole test suite.
+## Run the whole test suite, the slow end-to-end tests included.
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+## The inner loop: every test but those marked slow (Dagster processes, crashes, process pairs).
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
 
 ## The Dagster UI on http://127.0.0.1:3000, with a demo shop on port $(DEMO_PORT) to sync from.
 ui: $(STAMP) $(DEMO_HOME)/dagster.yaml

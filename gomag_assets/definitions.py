@@ -1,6 +1,8 @@
 """The code location: the three assets wired to their resources, job, schedules and sensors."""
 
+import datetime as dt
 import warnings
+from collections.abc import Callable
 
 from dagster import (
     AssetSelection,
@@ -40,14 +42,18 @@ def build_resources(settings: Settings) -> dict[str, object]:
     }
 
 
-def build_definitions(settings: Settings) -> Definitions:
+def build_definitions(
+    settings: Settings, *, clock: Callable[[], dt.datetime] | None = None
+) -> Definitions:
     """Everything the UI shows, configured by ``settings``.
 
     The assets' partitions are fixed when the package is imported; settings that disagree with
-    them would make schedules and sensors ask for days the assets do not have.
+    them would make schedules and sensors ask for days the assets do not have. ``clock``
+    (aware "now"; default the system clock) decides "today" for the freshness check, the
+    schedules and the late-updates sensor.
     """
     _require_partitions_match(settings)
-    today_is_fresh = build_freshness_check(settings)
+    today_is_fresh = build_freshness_check(settings, clock=clock)
     gomag_orders_job = define_asset_job(
         "gomag_orders_job",
         selection=AssetSelection.groups(ASSET_GROUP) - AssetSelection.checks(today_is_fresh),
@@ -67,11 +73,11 @@ def build_definitions(settings: Settings) -> Definitions:
         asset_checks=[today_is_fresh, *schema_checks],
         jobs=[gomag_orders_job, freshness_job],
         schedules=[
-            *build_schedules(gomag_orders_job, settings),
+            *build_schedules(gomag_orders_job, settings, clock=clock),
             build_freshness_schedule(freshness_job, settings),
         ],
         sensors=[
-            build_late_updates_sensor(gomag_orders_job, settings),
+            build_late_updates_sensor(gomag_orders_job, settings, clock=clock),
             *build_alert_sensors(gomag_orders_job, settings),
         ],
         resources=build_resources(settings),

@@ -1,21 +1,18 @@
-"""Shared fixtures: demo shops on loopback and GoMagApi clients aimed at them."""
+"""Shared fixtures: demo shops and other endpoints on loopback, GoMagApi clients aimed at them,
+and order stores in the test's own folder."""
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from store_fixtures import FaultyStore
+from support.loopback import LoopbackServer, Respond
+from support.retries import FAST_RETRIES
 
 from gomag_assets.demo import DemoShop, DemoShopConfig
 from gomag_assets.resources.gomag_api import GoMagApi
-
-FAST_RETRIES = {
-    "requests_per_second": 0.0,
-    "backoff_base_seconds": 0.01,
-    "backoff_max_seconds": 0.05,
-    "timeout_seconds": 2.0,
-}
-"""GoMagApi settings that keep retry tests fast: no pacing, millisecond backoffs."""
+from gomag_assets.resources.order_store import OrderStore
 
 
 @pytest.fixture
@@ -93,3 +90,39 @@ def read_page() -> Iterator[Callable[..., httpx.Response]]:
             )
 
         yield get
+
+
+@pytest.fixture
+def loopback() -> Iterator[Callable[[Respond], LoopbackServer]]:
+    """Start hand-rolled endpoints: ``loopback(lambda request: Answer(200, b"..."))``.
+
+    Each binds a port of the system's choosing and is stopped after the test.
+    """
+    servers: list[LoopbackServer] = []
+
+    def start(respond: Respond) -> LoopbackServer:
+        server = LoopbackServer(respond)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path) -> str:
+    """Where the test's order store lives: a fresh file in its own folder."""
+    return str(tmp_path / "gomag.sqlite")
+
+
+@pytest.fixture
+def store(db_path: str) -> OrderStore:
+    """An order store on ``db_path``; the tables are created on first use."""
+    return OrderStore(db_path=db_path)
+
+
+@pytest.fixture
+def faulty_store(db_path: str) -> FaultyStore:
+    """The order store on ``db_path`` with no faults yet: add them to ``faulty_store.faults``."""
+    return FaultyStore(db_path=db_path)

@@ -3,16 +3,17 @@ that raises ``sqlite3.OperationalError`` at a moment a test chooses."""
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import PrivateAttr
+from support.days import PARTITION as PARTITION  # the day the store tests import into
 
 from gomag_assets.resources.order_store import BatchOutcome, OrderStore
 
-PARTITION = "2026-10-01"
 DELIVERY_TOTAL = "15.00"
 
 PRODUCTS = (
@@ -286,3 +287,18 @@ class FaultyStore(OrderStore):
     def _open_connection(self) -> sqlite3.Connection:
         self._opened += 1
         return FaultyConnection(super()._open_connection(), self._opened, self)  # type: ignore[return-value]
+
+
+class SignalsOpening(OrderStore):
+    """The order store, saying when it starts opening a connection: a test holding the file
+    locked lets go only then, so the store meets the lock whatever the machine's load."""
+
+    _opening: threading.Event = PrivateAttr(default_factory=threading.Event)
+
+    @property
+    def opening(self) -> threading.Event:
+        return self._opening
+
+    def _open_connection(self) -> sqlite3.Connection:
+        self._opening.set()
+        return super()._open_connection()

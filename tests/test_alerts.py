@@ -4,16 +4,14 @@ and no secret reaches anything an operator reads."""
 import datetime as dt
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from dagster import build_sensor_context, instance_for_test, materialize
+from support.loopback import Answer
 
 from gomag_assets.assets import imported_orders, raw_orders, validated_orders
 from gomag_assets.automation.alerts import API_KEY_ENV, WEBHOOK_ENV, Alert, deliver
 from gomag_assets.definitions import build_definitions
-from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
 DAY = dt.date(2026, 10, 1)
@@ -22,60 +20,41 @@ TOKEN = "SECRET-TOKEN"
 
 
 class Webhook:
-    """A loopback HTTP endpoint that records every POST and answers with ``status``."""
+    """A loopback endpoint that records every POST and answers with ``status``."""
 
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, dict]] = []
+    def __init__(self, loopback) -> None:
         self.status = 200
-        hook = self
+        self.server = loopback(lambda request: Answer(self.status))
+        self.url = f"{self.server.url}/hook/{TOKEN}"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                hook.posts.append((self.path, json.loads(body)))
-                self.send_response(hook.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook/{TOKEN}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+    @property
+    def posts(self) -> list[tuple[str, dict]]:
+        """(path, JSON body) of each POST received."""
+        return [
+            (request.path, json.loads(request.body))
+            for request in self.server.requests
+            if request.method == "POST"
+        ]
 
     def stop(self) -> None:
-        if not self.thread.is_alive():
-            return
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        self.server.stop()
 
 
 @pytest.fixture
-def webhook(monkeypatch):
-    hook = Webhook()
+def webhook(loopback, monkeypatch):
+    hook = Webhook(loopback)
     monkeypatch.setenv(WEBHOOK_ENV, hook.url)
-    yield hook
-    hook.stop()
+    return hook
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return load_settings({"GOMAG_DB_PATH": str(tmp_path / "gomag.sqlite")})
+def settings(db_path):
+    return load_settings({"GOMAG_DB_PATH": db_path})
 
 
 @pytest.fixture
 def definitions(settings):
     return build_definitions(settings)
-
-
-@pytest.fixture
-def store(settings) -> OrderStore:
-    return OrderStore(db_path=str(settings.db_path))
 
 
 @pytest.fixture

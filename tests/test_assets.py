@@ -3,23 +3,17 @@
 import datetime as dt
 import sqlite3
 
-import pytest
 from dagster import DagsterInstance, materialize
+from pipeline import ASSETS
+from support.days import DAY
 
-from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.assets import raw_orders
 from gomag_assets.constants import OrderStatus
 from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
-DAY = dt.date(2026, 10, 1)
 RANGE = [DAY + dt.timedelta(days=n) for n in range(3)]
-ASSETS = [raw_orders, validated_orders, imported_orders]
-
-
-@pytest.fixture
-def store(tmp_path) -> OrderStore:
-    return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
 
 
 def _statuses(store: OrderStore, day: dt.date) -> dict[str, str]:

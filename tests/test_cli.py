@@ -1,10 +1,16 @@
 """The command lines a user types: Dagster's CLI on this code location, and the demo command."""
 
+import datetime as dt
 import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from support.days import DAY
+
+pytestmark = pytest.mark.slow  # each test starts the command in a new interpreter
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +53,7 @@ def test_partition_range_backfill_from_the_cli(tmp_path, demo_shop):
             "--select",
             "*",
             "--partition-range",
-            "2026-10-01...2026-10-03",
+            f"{DAY}...{DAY + dt.timedelta(days=2)}",
         ],
         cwd=ROOT,
         env=env,
@@ -56,9 +62,7 @@ def test_partition_range_backfill_from_the_cli(tmp_path, demo_shop):
         timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    expected = sum(
-        len(demo_shop.orders_for_day(__import__("datetime").date(2026, 10, d))) for d in (1, 2, 3)
-    )
+    expected = sum(len(demo_shop.orders_for_day(DAY + dt.timedelta(days=n))) for n in range(3))
     with sqlite3.connect(tmp_path / "gomag.sqlite") as conn:
         (stored,) = conn.execute("SELECT count(*) FROM orders").fetchone()
         (runs,) = conn.execute("SELECT count(*) FROM sync_runs").fetchone()

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.days import DAY, PARTITION
 
 from gomag_assets.demo import (
     MALFORMED_KINDS,
@@ -30,8 +31,7 @@ PUBLISHED = json.loads((FIXTURES / "order_read_response.json").read_text(encodin
 SCHEMA_EXAMPLE = json.loads((FIXTURES / "order_schema_example.json").read_text(encoding="utf-8"))
 PUBLISHED_ORDERS = [*PUBLISHED["orders"].values(), SCHEMA_EXAMPLE]
 
-DAY = datetime.date(2026, 10, 1)
-ONE_DAY = {"startDate": "2026-10-01", "endDate": "2026-10-01"}
+ONE_DAY = {"startDate": PARTITION, "endDate": PARTITION}
 FORTNIGHT = [DAY + datetime.timedelta(n) for n in range(14)]
 VAT_CHANGE = datetime.date(2025, 8, 1)
 DIACRITICS = set("ăâîșțĂÂÎȘȚ")

@@ -16,13 +16,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from dagster import DagsterInstance
+from support.days import SHOP_TIMEZONE
 from test_assets import RANGE, _expected_statuses
 
 from gomag_assets.assets.validated_orders import ValidationConfig
@@ -37,7 +38,16 @@ BIN = Path(sys.executable).parent
 LOCATION = "gomag_assets"
 REPOSITORY = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
 JOB = "gomag_orders_job"
-SHOP_TIMEZONE = ZoneInfo("Europe/Bucharest")
+NOW = dt.datetime.combine(RANGE[-1] + dt.timedelta(days=2), dt.time(12), SHOP_TIMEZONE)
+"""The deployment's clock and the shop's: two days after the backfilled days, at noon."""
+WORKSPACE = f"""
+load_from:
+  - python_file:
+      relative_path: {Path(__file__).parent / "support" / "clocked_location.py"}
+      location_name: {LOCATION}
+      working_directory: {REPO}
+"""
+WEBSERVER_ATTEMPTS = 3
 
 STARTUP_TIMEOUT = 60.0
 BACKFILL_TIMEOUT = 150.0
@@ -118,6 +128,7 @@ mutation ($selector: ScheduleSelector!, $timestamp: Float) {{
 
 
 def _free_port() -> int:
+    """A port free right now; another process may take it before the webserver binds it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -139,10 +150,11 @@ def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 class Dagster:
     """A webserver and a daemon sharing one temporary ``DAGSTER_HOME``."""
 
-    url: str
     db_path: Path
     env: dict[str, str]
     logs: Path
+    workspace: Path
+    url: str = ""
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, *command: str) -> None:
@@ -160,7 +172,40 @@ class Dagster:
             )
 
     def start_daemon(self) -> None:
-        self.start("daemon", str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml")
+        self.start("daemon", str(BIN / "dagster-daemon"), "run", "-w", str(self.workspace))
+
+    def start_webserver(self) -> None:
+        """Start ``dagster-webserver`` and wait until it listens; sets ``url``.
+
+        The webserver cannot bind port 0 (it reads 0 as "the default, 3000"), so it is handed a
+        port that was free a moment ago. Should another process take that port first, uvicorn
+        fails to bind and exits, and the webserver is started again on another port. A port is
+        believed only once the webserver's own log says uvicorn listens on it.
+        """
+        for _ in range(WEBSERVER_ATTEMPTS):
+            port = _free_port()
+            self.start(
+                "webserver",
+                *(str(BIN / "dagster-webserver"), "-w", str(self.workspace)),
+                *("-h", "127.0.0.1", "-p", str(port), "--uvicorn-log-level", "info"),
+            )
+            bound = self.wait_for("the webserver", partial(self._bound, port), STARTUP_TIMEOUT)
+            if bound == "ours":
+                self.url = f"http://127.0.0.1:{port}"
+                return
+        pytest.fail(f"another process took the webserver's port {WEBSERVER_ATTEMPTS} times")
+
+    def _bound(self, port: int) -> str | None:
+        """ "ours" once the webserver listens on ``port``, "taken" if it found the port taken
+        and exited; None while it is still starting."""
+        log = (self.logs / "webserver.log").read_text(errors="replace")
+        if f"Uvicorn running on http://127.0.0.1:{port} " in log:
+            return "ours"
+        if self.processes["webserver"].poll() is None:
+            return None
+        if "address already in use" in log:
+            return "taken"
+        pytest.fail(f"the webserver exited\n{self.log_tail()}")
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -215,14 +260,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text() + RUN_QUEUE)
+    workspace = tmp_path / "workspace.yaml"
+    workspace.write_text(WORKSPACE)
     # Create the instance's SQLite storages up front: a webserver and a daemon starting
     # together on an empty DAGSTER_HOME race to create the same tables, and one of them dies.
     DagsterInstance.from_config(str(home)).dispose()
     db_path = tmp_path / "store" / "gomag.sqlite"
     db_path.parent.mkdir()
-    lookback = (dt.datetime.now(SHOP_TIMEZONE).date() - RANGE[0]).days + 2
-    port = _free_port()
-    with DemoShop(DemoShopConfig()).serving() as shop:
+    shop_now = NOW.replace(tzinfo=None)  # the shop keeps naive local time
+    with DemoShop(DemoShopConfig(clock=lambda: shop_now)).serving() as shop:
         env = {
             **os.environ,
             "DAGSTER_HOME": str(home),
@@ -231,16 +277,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "GOMAG_API_SHOP": shop.config.api_shop,
             "GOMAG_DB_PATH": str(db_path),
             "GOMAG_TIMEZONE": SHOP_TIMEZONE.key,
-            # The sensor reads back from today; reach the test's fixed days whatever today is.
-            "GOMAG_LATE_UPDATE_DAYS": str(lookback),
+            "GOMAG_TEST_NOW": NOW.isoformat(),
         }
-        dagster = Dagster(f"http://127.0.0.1:{port}", db_path, env, tmp_path)
+        dagster = Dagster(db_path, env, tmp_path, workspace)
         try:
-            dagster.start(
-                "webserver",
-                *(str(BIN / "dagster-webserver"), "-w", "workspace.yaml"),
-                *("-h", "127.0.0.1", "-p", str(port)),
-            )
+            dagster.start_webserver()
             dagster.wait_for("the webserver", lambda: _answers(dagster.url), STARTUP_TIMEOUT)
             dagster.wait_for(
                 "the code location to load", lambda: _location_loaded(dagster), STARTUP_TIMEOUT

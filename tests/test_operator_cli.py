@@ -20,9 +20,8 @@ from gomag_assets.resources.order_store.columns import PERSONAL_FIELDS
 
 
 @pytest.fixture
-def store(tmp_path) -> OrderStore:
+def store(store: OrderStore) -> OrderStore:
     """A store where run-1 imported three orders and found one MALFORMED; run-2 saw them again."""
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
     orders = [*make_orders(3), make_malformed(3, "date: missing")]
     store.begin_sync_run("run-1", PARTITION, PARTITION)
     store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)

@@ -52,11 +52,6 @@ class RawOrder:
     payload: str
 
 
-@pytest.fixture
-def store(tmp_path) -> OrderStore:
-    return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
-
-
 # Raw landings
 
 

@@ -1,6 +1,5 @@
 """``without_personal_data``: only the buyer's personal values change, every other byte stays."""
 
-import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -8,13 +7,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.days import DAY
 
 from gomag_assets.demo import DemoShop
 from gomag_assets.resources.gomag_api import GoMagApi, without_personal_data
 from gomag_assets.resources.gomag_api.personal_data import ADDRESS_BLOCKS, PERSONAL_FIELDS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gomag"
-DAY = datetime.date(2026, 10, 1)
 
 Segment = str | tuple[str, str]
 """Text as sent, or (a personal value as sent, the same value blanked)."""

@@ -1,21 +1,20 @@
 """The schedules evaluated by Dagster at ticks around midnight in the shop's timezone."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from dagster import DefaultScheduleStatus, Definitions, build_schedule_context
+from support.days import SHOP_TIMEZONE
 
 from gomag_assets.definitions import build_definitions
 from gomag_assets.settings import load_settings
 
-BUCHAREST = ZoneInfo("Europe/Bucharest")
 UTC = dt.UTC
 
 
 @pytest.fixture
-def definitions(tmp_path) -> Definitions:
-    return build_definitions(load_settings({"GOMAG_DB_PATH": str(tmp_path / "gomag.sqlite")}))
+def definitions(db_path) -> Definitions:
+    return build_definitions(load_settings({"GOMAG_DB_PATH": db_path}))
 
 
 def _requested(definitions: Definitions, name: str, tick: dt.datetime | None):
@@ -32,7 +31,7 @@ def _requested(definitions: Definitions, name: str, tick: dt.datetime | None):
 @pytest.mark.parametrize(
     "tick",
     [
-        dt.datetime(2026, 10, 2, 0, 30, tzinfo=BUCHAREST),
+        dt.datetime(2026, 10, 2, 0, 30, tzinfo=SHOP_TIMEZONE),
         dt.datetime(2026, 10, 1, 21, 30, tzinfo=UTC),  # the same instant, told in UTC
     ],
 )
@@ -47,7 +46,7 @@ def test_nightly_after_midnight_finalizes_yesterday_in_shop_time(definitions, ti
     [
         (dt.datetime(2026, 10, 1, 23, 50, tzinfo=UTC), "2026-10-02"),  # 02:50 in Bucharest
         (dt.datetime(2026, 10, 1, 20, 50, tzinfo=UTC), "2026-10-01"),  # 23:50 in Bucharest
-        (dt.datetime(2026, 10, 2, 0, 0, tzinfo=BUCHAREST), "2026-10-02"),
+        (dt.datetime(2026, 10, 2, 0, 0, tzinfo=SHOP_TIMEZONE), "2026-10-02"),
         (dt.datetime(2026, 10, 24, 21, 15, tzinfo=UTC), "2026-10-25"),  # night DST ends
         (dt.datetime(2026, 10, 1, 23, 50), "2026-10-01"),  # naive: shop wall time
     ],
@@ -58,17 +57,23 @@ def test_intraday_refreshes_todays_partition_in_shop_time(definitions, tick, day
     assert request.run_key is None, "every intraday tick is a fresh run"
 
 
-def test_intraday_evaluated_without_a_tick_time_refreshes_today(definitions):
-    before = dt.datetime.now(BUCHAREST).date()
+@pytest.mark.parametrize(
+    ("now", "day"),
+    [
+        (dt.datetime(2026, 10, 1, 20, 50, tzinfo=UTC), "2026-10-01"),  # 23:50 in Bucharest
+        (dt.datetime(2026, 10, 1, 21, 10, tzinfo=UTC), "2026-10-02"),  # 00:10 in Bucharest
+    ],
+)
+def test_intraday_evaluated_without_a_tick_time_refreshes_the_clocks_today(db_path, now, day):
+    definitions = build_definitions(load_settings({"GOMAG_DB_PATH": db_path}), clock=lambda: now)
     request = _requested(definitions, "gomag_intraday_refresh", None)
-    after = dt.datetime.now(BUCHAREST).date()
-    assert request.partition_key in {before.isoformat(), after.isoformat()}
+    assert request.partition_key == day
 
 
-def test_schedules_are_off_by_default_and_take_their_cron_from_settings(tmp_path):
+def test_schedules_are_off_by_default_and_take_their_cron_from_settings(db_path):
     settings = load_settings(
         {
-            "GOMAG_DB_PATH": str(tmp_path / "gomag.sqlite"),
+            "GOMAG_DB_PATH": db_path,
             "GOMAG_INTRADAY_CRON": "*/5 6-23 * * *",
             "GOMAG_NIGHTLY_CRON": "10 1 * * *",
         }

@@ -2,18 +2,17 @@
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 from dagster import DagsterInstance, build_sensor_context
+from support.days import SHOP_TIMEZONE
 
-from gomag_assets.automation.sensors import LateUpdateCursor, build_late_updates_sensor
+from gomag_assets.automation.sensors import LateUpdateCursor
 from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.gomag_api import GoMagApi, GoMagApiError, GoMagFilterIgnored
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
-BUCHAREST = ZoneInfo("Europe/Bucharest")
 TODAY = dt.date(2026, 10, 5)
 DAYS = [TODAY - dt.timedelta(days=n) for n in (3, 2, 1)]
 """2026-10-02..04: inside the sensor's three-day lookback."""
@@ -29,7 +28,7 @@ class ShopClock:
         return self.local
 
     def now(self) -> dt.datetime:
-        return self.local.replace(tzinfo=BUCHAREST)
+        return self.local.replace(tzinfo=SHOP_TIMEZONE)
 
     def advance(self, **delta: float) -> None:
         self.local += dt.timedelta(**delta)
@@ -45,20 +44,19 @@ class IgnoresUpdatedFilter(GoMagApi):
 class Harness:
     """A shop, a store, the three assets and the sensor under test, with a shared clock."""
 
-    def __init__(self, tmp_path, shop_factory, api_factory, max_runs: int = 10, api_type=None):
+    def __init__(self, db_path, shop_factory, api_factory, max_runs: int = 10, api_type=None):
         self.clock = ShopClock()
         self.shop = shop_factory(clock=self.clock.shop_now)
         settings = load_settings(
             {
-                "GOMAG_DB_PATH": str(tmp_path / "gomag.sqlite"),
+                "GOMAG_DB_PATH": db_path,
                 "GOMAG_LATE_UPDATE_DAYS": "3",
                 "GOMAG_LATE_UPDATE_MAX_RUNS": str(max_runs),
             }
         )
-        definitions = build_definitions(settings)
+        definitions = build_definitions(settings, clock=self.clock.now)
         self.job = definitions.resolve_job_def("gomag_orders_job")
-        unresolved = next(job for job in definitions.jobs if job.name == "gomag_orders_job")
-        self.sensor = build_late_updates_sensor(unresolved, settings, clock=self.clock.now)
+        self.sensor = definitions.resolve_sensor_def("gomag_late_updates")
         self.repository = definitions.get_repository_def()
         self.store = OrderStore(db_path=str(settings.db_path))
         self.api = api_factory(self.shop)
@@ -99,8 +97,8 @@ class Harness:
 
 
 @pytest.fixture
-def harness(tmp_path, shop_factory, api_factory) -> Harness:
-    return Harness(tmp_path, shop_factory, api_factory)
+def harness(db_path, shop_factory, api_factory) -> Harness:
+    return Harness(db_path, shop_factory, api_factory)
 
 
 def _days_and_keys(result) -> list[tuple[str, str]]:
@@ -144,9 +142,9 @@ def test_cancelled_order_reruns_its_day_once_per_change(harness):
 
 
 def test_more_changed_days_than_the_bound_are_requested_over_later_ticks(
-    tmp_path, shop_factory, api_factory
+    db_path, shop_factory, api_factory
 ):
-    harness = Harness(tmp_path, shop_factory, api_factory, max_runs=2)
+    harness = Harness(db_path, shop_factory, api_factory, max_runs=2)
     harness.clock.advance(days=-1)  # yesterday: import, tick, and the shop edits three days
     harness.import_days(DAYS)
     harness.tick()
@@ -171,9 +169,9 @@ def test_more_changed_days_than_the_bound_are_requested_over_later_ticks(
 
 
 def test_shop_ignoring_the_updated_filter_still_reruns_only_the_changed_day(
-    tmp_path, shop_factory, api_factory
+    db_path, shop_factory, api_factory
 ):
-    harness = Harness(tmp_path, shop_factory, api_factory, api_type=IgnoresUpdatedFilter)
+    harness = Harness(db_path, shop_factory, api_factory, api_type=IgnoresUpdatedFilter)
     harness.import_days(DAYS)
     harness.tick()
     skipped = harness.tick()
@@ -187,9 +185,9 @@ def test_shop_ignoring_the_updated_filter_still_reruns_only_the_changed_day(
 
 
 def test_shop_ignoring_every_filter_fails_the_tick_without_moving_the_cursor(
-    tmp_path, shop_factory, api_factory
+    db_path, shop_factory, api_factory
 ):
-    harness = Harness(tmp_path, shop_factory, api_factory, api_type=IgnoresUpdatedFilter)
+    harness = Harness(db_path, shop_factory, api_factory, api_type=IgnoresUpdatedFilter)
     harness.import_days([DAYS[1]])
     harness.tick()
     before = harness.cursor
@@ -218,9 +216,9 @@ def test_days_never_imported_are_left_to_the_schedules(harness):
 
 
 def test_struggling_api_fails_the_tick_fast_without_moving_the_cursor(
-    tmp_path, shop_factory, api_factory
+    db_path, shop_factory, api_factory
 ):
-    harness = Harness(tmp_path, shop_factory, api_factory)
+    harness = Harness(db_path, shop_factory, api_factory)
     harness.import_days([DAYS[1]])
     harness.tick()
     before = harness.cursor

@@ -23,11 +23,6 @@ from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.resources.order_store.tiers import RETRY_PART
 
 
-@pytest.fixture
-def store(tmp_path) -> OrderStore:
-    return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
-
-
 def _poison_quantity_object(order):
     order["items"][1]["quantity"] = object()
 

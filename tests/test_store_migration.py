@@ -7,14 +7,13 @@ Every test works on a copy of ``fixtures/store_v1.sqlite``, made by the version-
 
 import shutil
 import sqlite3
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from reliability.store_checks import assert_file_is_sound
 from store_fixtures import make_order
+from support.lockstep import Lockstep
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore, StoreUnavailable
@@ -128,32 +127,35 @@ def test_a_migration_that_fails_part_way_leaves_the_file_at_version_1_as_it_was(
     assert _rows(v1_copy, old_tables) == before
 
 
-MIGRATE_AT = """
-import sys, time
+OPEN_EACH_ON_GO = """
+import sys
+from support.lockstep import wait_for_go
 from gomag_assets.resources.order_store import OrderStore
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
-print(sum(OrderStore(db_path=sys.argv[1]).status_counts().values()))
+counts = []
+for db_path in sys.argv[1:]:
+    store = OrderStore(db_path=db_path)
+    wait_for_go()
+    counts.append(sum(store.status_counts().values()))
+print(*counts)
 """
+"""Opens each store given, each one when the parent says go; then prints how many orders each
+holds."""
 
 
+@pytest.mark.slow
 def test_two_processes_opening_a_version_1_store_at_once_both_get_it_upgraded_once(tmp_path):
-    for trial in range(3):
-        db_path = tmp_path / f"trial-{trial}.sqlite"
+    trials = [tmp_path / f"trial-{trial}.sqlite" for trial in range(3)]
+    for db_path in trials:
         shutil.copyfile(V1_STORE, db_path)
-        start_at = f"{time.time() + 3.0:.3f}"  # after both interpreters have imported the store
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", MIGRATE_AT, str(db_path), start_at],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = [process.communicate(timeout=120) for process in processes]
+    command = [sys.executable, "-c", OPEN_EACH_ON_GO, *map(str, trials)]
 
-        assert [process.returncode for process in processes] == [0, 0], outputs
-        assert [out.strip() for out, _ in outputs] == ["7", "7"]
+    with Lockstep([command, command]) as both:
+        for _ in trials:
+            both.release()
+        outputs = both.finish()
+
+    assert [output.split() for output in outputs] == [["7"] * len(trials)] * 2
+    for db_path in trials:
         assert _user_version(str(db_path)) == 2
         assert_file_is_sound(db_path)
 

@@ -20,8 +20,9 @@ from gomag_assets.resources.order_store import OrderStore
 
 
 @pytest.fixture
-def store(tmp_path) -> FaultyStore:
-    return FaultyStore(db_path=str(tmp_path / "gomag.sqlite"))
+def store(faulty_store: FaultyStore) -> FaultyStore:
+    """Every store in this file can have faults injected."""
+    return faulty_store
 
 
 def _batch_with_poison_and_malformed() -> list[dict]:

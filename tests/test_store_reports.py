@@ -22,8 +22,9 @@ HUGE = "9" * 40 + ".99"
 
 
 @pytest.fixture
-def store(tmp_path) -> FaultyStore:
-    return FaultyStore(db_path=str(tmp_path / "gomag.sqlite"))
+def store(faulty_store: FaultyStore) -> FaultyStore:
+    """Every store in this file can have faults injected."""
+    return faulty_store
 
 
 def _day(store: OrderStore) -> list[dict]:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from dagster import AssetCheckSeverity
 from pipeline import materialize_day
+from support.days import DAY
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.gomag_api.personal_data import as_landed
@@ -24,7 +25,6 @@ SAMPLES = Path(__file__).parent / "fixtures" / "gomag"
 RESPONSE = json.loads((SAMPLES / "order_read_response.json").read_text(encoding="utf-8"))
 EXAMPLE = json.loads((SAMPLES / "order_schema_example.json").read_text(encoding="utf-8"))
 PUBLISHED = (*RESPONSE["orders"].values(), EXAMPLE)
-DAY = dt.date(2026, 10, 1)
 
 NOBODY = dict.fromkeys(
     ("company", "company_name", "company_code", "registration_no", "bank", "iban", "zipcode")
@@ -220,9 +220,8 @@ def _sync_day(api, store: OrderStore, day: dt.date, run_id: str) -> None:
     store.save_orders_batch(store.read_validated_orders(key), run_id=run_id, partition_date=key)
 
 
-def test_the_published_orders_are_stored_whole_field_by_field(shop_factory, api_factory, tmp_path):
+def test_the_published_orders_are_stored_whole_field_by_field(shop_factory, api_factory, store):
     shop = shop_factory(orders_per_day=0, published_orders=PUBLISHED)
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
     days = sorted({dt.date.fromisoformat(order["date"][:10]) for order in PUBLISHED})
     for day in days:
         _sync_day(api_factory(shop), store, day, run_id="published")
@@ -256,10 +255,10 @@ def _redated(order: dict[str, Any], order_id: str, **changes: Any) -> dict[str, 
 
 
 def test_personal_data_is_kept_out_of_the_store_when_the_operator_says_so(
-    shop_factory, api_factory, tmp_path
+    shop_factory, api_factory, tmp_path, db_path
 ):
     shop = shop_factory(orders_per_day=12, malformed_share=0.0)
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"), store_pii=False)
+    store = OrderStore(db_path=db_path, store_pii=False)
     result = materialize_day(DAY, api_factory(shop), store)
     assert result.success
 
@@ -286,9 +285,8 @@ def test_personal_data_is_kept_out_of_the_store_when_the_operator_says_so(
     assert cities <= kept and names == 0
 
 
-def test_orders_are_cancelled_by_the_shops_status_id(shop_factory, api_factory, tmp_path):
+def test_orders_are_cancelled_by_the_shops_status_id(shop_factory, api_factory, store):
     shop = shop_factory(orders_per_day=30, malformed_share=0.0)
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
     orders = _day_of_orders(shop)
     by_id = {o["id"] for o in orders if o["statusId"] == "7"}
     by_name_only = {o["id"] for o in orders if o["status"] == "Anulata"}
@@ -308,11 +306,10 @@ def test_orders_are_cancelled_by_the_shops_status_id(shop_factory, api_factory, 
     assert cancelled == by_id
 
 
-def test_money_per_day_and_orders_that_do_not_add_up(shop_factory, api_factory, tmp_path):
+def test_money_per_day_and_orders_that_do_not_add_up(shop_factory, api_factory, store):
     off = _redated(RESPONSE["orders"]["2974"], "2975", total="999")  # 990.5 adds up
     fine = _redated(EXAMPLE, "3188")
     shop = shop_factory(orders_per_day=20, malformed_share=0.0, published_orders=(off, fine))
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
     result = materialize_day(DAY, api_factory(shop), store)
     assert result.success
 

@@ -1,7 +1,7 @@
 """Asset checks: verdicts on a run's days that an operator reads on the asset page."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -155,9 +155,16 @@ def totals_reconcile_result(
     )
 
 
-def build_freshness_check(settings: Settings) -> AssetChecksDefinition:
-    """Today's partition must have been imported successfully within the configured lag."""
+def build_freshness_check(
+    settings: Settings, *, clock: Callable[[], dt.datetime] | None = None
+) -> AssetChecksDefinition:
+    """Today's partition must have been imported successfully within the configured lag.
+
+    ``clock`` (aware "now"; default the system clock) decides the shop's today.
+    """
     max_lag = dt.timedelta(minutes=settings.freshness_lag_minutes)
+    timezone = ZoneInfo(settings.timezone)
+    now_of = clock or (lambda: dt.datetime.now(dt.UTC))
 
     @asset_check(
         asset="imported_orders",
@@ -168,7 +175,7 @@ def build_freshness_check(settings: Settings) -> AssetChecksDefinition:
         ),
     )
     def today_is_fresh(order_store: OrderStore) -> AssetCheckResult:
-        now = dt.datetime.now(ZoneInfo(settings.timezone))
+        now = now_of().astimezone(timezone)
         last = order_store.last_successful_import(now.date().isoformat())
         lag = now - last if last else None
         return AssetCheckResult(

@@ -1,6 +1,7 @@
 """Schedules: refresh today's orders often, finalize yesterday's after midnight; off by default."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -21,25 +22,37 @@ if TYPE_CHECKING:
     )
 
 
-def _shop_day(context: ScheduleEvaluationContext, timezone: str, days_back: int) -> str:
+def _shop_day(
+    context: ScheduleEvaluationContext,
+    timezone: str,
+    days_back: int,
+    now: Callable[[], dt.datetime],
+) -> str:
     """The shop-local date of the tick, ``days_back`` days earlier, as a partition key.
 
-    A tick without a time (a manual test evaluation) counts as now; a naive time is read as
-    shop-local wall time, as Dagster reads it when checking the partition key.
+    A tick without a time (a manual test evaluation) counts as ``now()``; a naive time is read
+    as shop-local wall time, as Dagster reads it when checking the partition key.
     """
     shop = ZoneInfo(timezone)
     try:
         tick = context.scheduled_execution_time
     except CheckError:
-        tick = dt.datetime.now(shop)
+        tick = now()
     tick = tick.replace(tzinfo=shop) if tick.tzinfo is None else tick.astimezone(shop)
     return (tick.date() - dt.timedelta(days=days_back)).isoformat()
 
 
 def build_schedules(
-    job: "UnresolvedAssetJobDefinition", settings: Settings
+    job: "UnresolvedAssetJobDefinition",
+    settings: Settings,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> list[ScheduleDefinition]:
-    """The intraday refresh of today's partition and the nightly finalization of yesterday's."""
+    """The intraday refresh of today's partition and the nightly finalization of yesterday's.
+
+    ``clock`` (aware "now"; default the system clock) stands in for a tick without a time.
+    """
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
 
     @schedule(
         name="gomag_intraday_refresh",
@@ -54,7 +67,7 @@ def build_schedules(
         ),
     )
     def intraday(context: ScheduleEvaluationContext) -> RunRequest:
-        return RunRequest(partition_key=_shop_day(context, settings.timezone, days_back=0))
+        return RunRequest(partition_key=_shop_day(context, settings.timezone, 0, now))
 
     @schedule(
         name="gomag_nightly_finalize",
@@ -68,7 +81,7 @@ def build_schedules(
         ),
     )
     def nightly(context: ScheduleEvaluationContext) -> RunRequest:
-        day = _shop_day(context, settings.timezone, days_back=1)
+        day = _shop_day(context, settings.timezone, 1, now)
         return RunRequest(run_key=f"nightly-{day}", partition_key=day)
 
     return [intraday, nightly]

@@ -1,8 +1,9 @@
-"""Figures the reliability tests prove, summed per guarantee and printed after the run.
+"""Figures the reliability tests measure, summed per guarantee and printed after the run.
 
-A test adds what it proved (``figures.add("crash consistency", kill_points=1, orders_lost=0)``);
-the totals appear under "reliability figures" at the end of ``pytest`` output, for
-RELIABILITY.md.
+A test counts its figures from the store, the log or the files after the fact, and adds them
+before it asserts anything (``figures.add("crash consistency", orders_lost=len(batch) -
+settled.whole)``), so a regression prints a non-zero figure as well as failing. The totals
+appear under "reliability figures" at the end of ``pytest`` output, for RELIABILITY.md.
 """
 
 from collections import Counter, defaultdict

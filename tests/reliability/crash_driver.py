@@ -4,7 +4,6 @@ Run with ``tests`` on ``PYTHONPATH`` (the reliability tests do)::
 
     python -m reliability.crash_driver plan WORKDIR       # census, choose points, one child each
     python -m reliability.crash_driver kill DB N [--mid]  # one run that dies at statement N
-    python -m reliability.crash_driver save DB_DIR ...    # timed runs for the concurrency tests
 
 Every run writes the same batch (:func:`crash_batch`): MALFORMED verdicts for the pre-flight,
 poison orders that crash at insert time for the isolation fallback, and one injected
@@ -26,8 +25,9 @@ from typing import Any
 from unittest import mock
 
 from store_fixtures import PARTITION, FaultyStore, make_malformed, make_orders, nth_statement
+from support.lockstep import child_env
 
-from gomag_assets.resources.order_store import OrderStore, errors_log
+from gomag_assets.resources.order_store import errors_log
 
 BATCH_SIZE = 600
 MALFORMED_REASONS = (
@@ -271,36 +271,11 @@ def _reap(running: dict[int, dict[str, Any]]) -> None:
     point["exit_code"] = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
 
 
-def timed_saves(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """``--trials`` saves of one batch, trial k starting at ``--start-at`` + k * ``--interval``
-    on its own database, so two such processes collide on every trial."""
-    orders = make_orders(args.count, start=args.first)
-    orders += [make_malformed(args.first + args.count + n) for n in range(args.malformed)]
-    results = []
-    for trial in range(args.trials):
-        time.sleep(max(0.0, args.start_at + trial * args.interval - time.time()))
-        db_path = str(Path(args.db_dir) / f"trial-{trial}" / "gomag.sqlite")
-        store = OrderStore(db_path=db_path, busy_timeout_ms=args.busy_timeout_ms)
-        started = time.time()
-        try:
-            outcome = store.save_orders_batch(
-                orders, run_id=args.run_id, partition_date=args.partition
-            )
-            result = {"counts": outcome.counts, "statuses": len(outcome.statuses)}
-        except Exception as error:  # reported to the test, which fails on it
-            result = {"error": f"{type(error).__name__}: {error}"}
-        result |= {"db_path": db_path, "started": started, "finished": time.time()}
-        results.append(result)
-    return results
-
-
 def run_driver(*args: str, timeout: float = 120) -> Any:
     """Run this module in a fresh interpreter with ``args``; returns what it printed (JSON)."""
-    tests_dir = str(Path(__file__).resolve().parents[1])
-    pythonpath = os.pathsep.join(filter(None, [tests_dir, os.environ.get("PYTHONPATH")]))
     finished = subprocess.run(
         [sys.executable, "-m", "reliability.crash_driver", *args],
-        env=os.environ | {"PYTHONPATH": pythonpath},
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -318,22 +293,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     kill_parser.add_argument("db_path")
     kill_parser.add_argument("statement", type=int)
     kill_parser.add_argument("--mid", action="store_true", help="die inside the statement")
-    save_parser = commands.add_parser("save", help="timed saves for the concurrency tests")
-    save_parser.add_argument("db_dir")
-    save_parser.add_argument("--run-id", required=True)
-    save_parser.add_argument("--partition", default=PARTITION)
-    save_parser.add_argument("--first", type=int, default=0)
-    save_parser.add_argument("--count", type=int, default=200)
-    save_parser.add_argument("--malformed", type=int, default=2)
-    save_parser.add_argument("--start-at", type=float, required=True)
-    save_parser.add_argument("--trials", type=int, default=1)
-    save_parser.add_argument("--interval", type=float, default=0.5)
-    save_parser.add_argument("--busy-timeout-ms", type=int, default=30000)
     args = parser.parse_args(argv)
     commands_run: dict[str, Callable[[], Any]] = {
         "plan": lambda: plan(args.workdir),
         "kill": lambda: kill_run(args.db_path, _point("cli", "?", args.statement, "", _mode(args))),
-        "save": lambda: timed_saves(args),
     }
     print(json.dumps(commands_run[args.command]()))
 

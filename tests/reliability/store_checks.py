@@ -110,14 +110,37 @@ def account(db_path: str | Path, batch: Sequence[dict], malformed: Iterable[str]
     return StoreAccount(whole, absent, broken)
 
 
-def log_records(log_path: str | Path) -> list[list[str]]:
-    """The errors log as records; fails on a torn line (no newline, or the wrong field count)."""
+def imported_more_than_once(db_path: str | Path) -> int:
+    """Orders that more than one run recorded as IMPORTED: each order is imported by one run."""
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM (SELECT order_id FROM sync_run_orders WHERE status = 'IMPORTED'"
+            " GROUP BY order_id HAVING count(*) > 1)"
+        ).fetchone()[0]
+
+
+@dataclass(frozen=True)
+class ErrorsLog:
+    """The errors log as it stands on disk."""
+
+    records: list[list[str]]
+    """Its whole lines, split into fields."""
+    torn: int
+    """Lines cut short: the last one without its newline, or any with the wrong field count."""
+
+
+def read_log(log_path: str | Path) -> ErrorsLog:
     path = Path(log_path)
     if not path.exists():
-        return []
-    text = path.read_bytes().decode("utf-8")
-    assert text == "" or text.endswith("\n"), f"torn last line: {text[-120:]!r}"
-    records = [line.split("\t") for line in text.splitlines()]
-    torn = [record for record in records if len(record) != LOG_FIELDS]
-    assert not torn, f"{len(torn)} torn lines, first: {torn[0]}"
-    return records
+        return ErrorsLog([], 0)
+    *lines, unfinished = path.read_bytes().decode("utf-8").split("\n")
+    fields = [line.split("\t") for line in lines]
+    records = [record for record in fields if len(record) == LOG_FIELDS]
+    return ErrorsLog(records, len(fields) - len(records) + (unfinished != ""))
+
+
+def log_records(log_path: str | Path) -> list[list[str]]:
+    """The errors log as records; fails on a torn line."""
+    log = read_log(log_path)
+    assert log.torn == 0, f"{log.torn} torn lines in {log_path}"
+    return log.records

@@ -12,40 +12,31 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from dagster import DagsterInstance, materialize
-from store_fixtures import PARTITION, make_malformed, make_orders, row_count
+from pipeline import ASSETS
+from store_fixtures import PARTITION, SignalsOpening, row_count
+from support.days import NEXT_DAY
 
-from gomag_assets.assets import imported_orders, raw_orders, validated_orders
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore
-from reliability.crash_driver import run_driver
-from reliability.store_checks import account, assert_file_is_sound, log_records
+from reliability.concurrent_saves import (
+    MALFORMED,
+    ORDERS,
+    batch_of,
+    malformed_of,
+    save_side_by_side,
+)
+from reliability.store_checks import (
+    CHILD_TABLES,
+    account,
+    assert_file_is_sound,
+    imported_more_than_once,
+    read_log,
+)
 
 GUARANTEE = "concurrency"
 TRIALS = 8
-ORDERS = 200
-MALFORMED = 2
-NEXT_DAY = "2026-10-02"
-DAG_ASSETS = [raw_orders, validated_orders, imported_orders]
-
-
-def batch_of(first: int) -> list[dict]:
-    """What ``crash_driver save --first FIRST`` writes."""
-    orders = make_orders(ORDERS, start=first)
-    return orders + [make_malformed(first + ORDERS + n) for n in range(MALFORMED)]
-
-
-def malformed_of(first: int) -> set[str]:
-    return {str(100_000 + first + ORDERS + n) for n in range(MALFORMED)}
-
-
-def run_side_by_side(db_dir: str, *runs: list[str], trials: int = TRIALS) -> list[list[dict]]:
-    """Start one driver process per run; all of them start trial k at the same instant."""
-    start_at = f"{time.time() + 4.0:.3f}"  # after both interpreters have imported the store
-    common = ["save", db_dir, "--start-at", start_at, "--trials", str(trials)]
-    common += ["--count", str(ORDERS), "--malformed", str(MALFORMED), "--interval", "0.4"]
-    with ThreadPoolExecutor(len(runs)) as pool:
-        return list(pool.map(lambda args: run_driver(*common, *args), runs))
 
 
 def overlapped(pairs: list[tuple[dict, dict]]) -> int:
@@ -55,11 +46,34 @@ def overlapped(pairs: list[tuple[dict, dict]]) -> int:
     )
 
 
+def locked_failures(results: list[dict]) -> int:
+    """Saves that failed because the other process held the database."""
+    return sum(1 for result in results if "locked" in result.get("error", ""))
+
+
+@pytest.mark.slow
 def test_two_processes_saving_the_same_partition_at_once_import_each_order_once(tmp_path, figures):
     batch = batch_of(0)
-    first, second = run_side_by_side(str(tmp_path), ["--run-id", "run-a"], ["--run-id", "run-b"])
+    first, second = save_side_by_side(
+        str(tmp_path), ["--run-id", "run-a"], ["--run-id", "run-b"], trials=TRIALS
+    )
+    pairs = list(zip(first, second, strict=True))
+    files = [a["db_path"] for a, _ in pairs]
+    settled = [account(db_path, batch, malformed_of(0)) for db_path in files]
+    logs = [read_log(OrderStore(db_path=db_path).errors_log_path) for db_path in files]
+    figures.add(
+        GUARANTEE,
+        same_day_process_pairs=len(pairs),
+        pairs_overlapping=overlapped(pairs),
+        orders_tried=sum(result.get("statuses", 0) for result in first + second),
+        orders_lost=sum(len(batch) - trial.whole for trial in settled),
+        half_written=sum(len(trial.broken) for trial in settled),
+        imported_twice=sum(imported_more_than_once(db_path) for db_path in files),
+        locked_failures=locked_failures(first + second),
+        torn_log_lines=sum(log.torn for log in logs),
+    )
 
-    for trial, (a, b) in enumerate(zip(first, second, strict=True)):
+    for trial, ((a, b), db_path, log) in enumerate(zip(pairs, files, logs, strict=True)):
         assert "error" not in a and "error" not in b, (trial, a, b)
         for result in (a, b):
             assert result["statuses"] == sum(result["counts"].values()) == len(batch)
@@ -67,112 +81,111 @@ def test_two_processes_saving_the_same_partition_at_once_import_each_order_once(
         imported = a["counts"][OrderStatus.IMPORTED] + b["counts"][OrderStatus.IMPORTED]
         seen = a["counts"][OrderStatus.ALREADY_IMPORTED] + b["counts"][OrderStatus.ALREADY_IMPORTED]
         assert imported == seen == ORDERS, "each order imported by exactly one of the two runs"
-        db_path = a["db_path"]
         assert_file_is_sound(db_path)
-        settled = account(db_path, batch, malformed_of(0))
-        assert settled.broken == [] and settled.whole == len(batch)
+        assert settled[trial].broken == [] and settled[trial].whole == len(batch)
+        assert imported_more_than_once(db_path) == 0
         for run_id in ("run-a", "run-b"):
             assert row_count(db_path, "sync_run_orders", "run_id = ?", run_id) == len(batch)
-        log = log_records(OrderStore(db_path=db_path).errors_log_path)
-        assert sorted(record[1] for record in log) == ["run-a"] * 2 + ["run-b"] * 2
-    overlapping = overlapped(list(zip(first, second, strict=True)))
-    assert overlapping >= TRIALS // 2, "the two processes mostly took turns instead of colliding"
-    figures.add(
-        GUARANTEE,
-        same_day_process_pairs=TRIALS,
-        pairs_overlapping=overlapping,
-        orders_tried=2 * TRIALS * len(batch),
-        orders_lost=0,
-        imported_twice=0,
-        locked_failures=0,
-    )
+        assert log.torn == 0
+        assert sorted(record[1] for record in log.records) == ["run-a"] * 2 + ["run-b"] * 2
+    assert overlapped(pairs) >= TRIALS // 2, "the two processes mostly took turns"
 
 
+@pytest.mark.slow
 def test_two_processes_saving_different_partitions_at_once_lose_nothing(tmp_path, figures):
-    batches = {PARTITION: batch_of(0), NEXT_DAY: batch_of(1000)}
-    first, second = run_side_by_side(
+    both = [*batch_of(0), *batch_of(1000)]
+    first, second = save_side_by_side(
         str(tmp_path),
         ["--run-id", "day-1", "--partition", PARTITION, "--first", "0"],
-        ["--run-id", "day-2", "--partition", NEXT_DAY, "--first", "1000"],
+        ["--run-id", "day-2", "--partition", NEXT_DAY.isoformat(), "--first", "1000"],
         trials=4,
     )
+    pairs = list(zip(first, second, strict=True))
+    files = [a["db_path"] for a, _ in pairs]
+    settled = [account(db_path, both, malformed_of(0) | malformed_of(1000)) for db_path in files]
+    figures.add(
+        GUARANTEE,
+        two_day_process_pairs=len(pairs),
+        pairs_overlapping=overlapped(pairs),
+        orders_tried=sum(result.get("statuses", 0) for result in first + second),
+        orders_lost=sum(len(both) - trial.whole for trial in settled),
+        half_written=sum(len(trial.broken) for trial in settled),
+        locked_failures=locked_failures(first + second),
+    )
 
-    for trial, (a, b) in enumerate(zip(first, second, strict=True)):
+    for trial, ((a, b), db_path) in enumerate(zip(pairs, files, strict=True)):
         assert "error" not in a and "error" not in b, (trial, a, b)
         for result in (a, b):
             assert result["counts"][OrderStatus.IMPORTED] == ORDERS
             assert result["counts"][OrderStatus.MALFORMED] == MALFORMED
-        db_path = a["db_path"]
         assert_file_is_sound(db_path)
-        both = [*batches[PARTITION], *batches[NEXT_DAY]]
-        settled = account(db_path, both, malformed_of(0) | malformed_of(1000))
-        assert settled.broken == [] and settled.whole == len(both)
-        assert row_count(db_path, "orders", "partition_date = ?", NEXT_DAY) == len(batch_of(0))
-        assert len(log_records(OrderStore(db_path=db_path).errors_log_path)) == 2 * MALFORMED
-    overlapping = overlapped(list(zip(first, second, strict=True)))
-    assert overlapping >= 2, "the two processes mostly took turns instead of colliding"
-    figures.add(
-        GUARANTEE,
-        two_day_process_pairs=4,
-        pairs_overlapping=overlapping,
-        orders_tried=4 * 2 * len(batch_of(0)),
-        orders_lost=0,
-        locked_failures=0,
-    )
+        assert settled[trial].broken == [] and settled[trial].whole == len(both)
+        day_2 = row_count(db_path, "orders", "partition_date = ?", NEXT_DAY.isoformat())
+        assert day_2 == len(batch_of(0))
+        assert len(read_log(OrderStore(db_path=db_path).errors_log_path).records) == 2 * MALFORMED
+    assert overlapped(pairs) >= 2, "the two processes mostly took turns"
 
 
 def test_a_new_store_opened_while_another_connection_writes_it_waits_instead_of_failing(
-    tmp_path, figures
+    db_path, figures
 ):
     """Two processes creating a new store at once: one switches the fresh file to WAL while the
     other writes it. SQLite answers that switch with SQLITE_BUSY at once, without waiting."""
-    db_path = str(tmp_path / "gomag.sqlite")
     other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     other.execute("CREATE TABLE first_writer (x)")
-    threading.Timer(0.3, other.execute, ["COMMIT"]).start()
+    store = SignalsOpening(db_path=db_path, busy_timeout_ms=5000)
+    committer = threading.Thread(target=_commit_once_opening, args=(store, other))
+    committer.start()
     batch = batch_of(0)
 
-    outcome = OrderStore(db_path=db_path, busy_timeout_ms=5000).save_orders_batch(
-        batch, run_id="run-1", partition_date=PARTITION
-    )
+    outcome = store.save_orders_batch(batch, run_id="run-1", partition_date=PARTITION)
 
+    committer.join()
     other.close()
+    settled = account(db_path, batch, malformed_of(0))
+    figures.add(
+        GUARANTEE,
+        fresh_store_collisions=1,
+        orders_tried=len(batch),
+        orders_lost=len(batch) - settled.whole,
+    )
     assert outcome.counts[OrderStatus.IMPORTED] == ORDERS
-    assert account(db_path, batch, malformed_of(0)).whole == len(batch)
-    figures.add(GUARANTEE, fresh_store_collisions=1, orders_tried=len(batch), orders_lost=0)
+    assert settled.whole == len(batch)
 
 
-def _materialize(shop_api, store: OrderStore, day: str):
-    """One run of the three assets, with an instance made and disposed of in this thread, and
-    the moments it started and ended."""
-    started = time.monotonic()
+def _commit_once_opening(store: SignalsOpening, other: sqlite3.Connection) -> None:
+    """Hold the new file until the store has started opening it, and a little longer."""
+    assert store.opening.wait(timeout=60)
+    time.sleep(0.3)
+    other.execute("COMMIT")
+
+
+def _materialize(shop_api, store: OrderStore, day: str, start: threading.Barrier):
+    """One run of the three assets, with an instance made and disposed of in this thread,
+    begun when the other thread is ready too; and the moments it started and ended."""
     with DagsterInstance.ephemeral() as instance:
+        start.wait(timeout=60)
+        started = time.monotonic()
         result = materialize(
-            DAG_ASSETS,
+            ASSETS,
             partition_key=day,
             resources={"gomag_api": shop_api, "order_store": store},
             instance=instance,
             raise_on_error=False,
         )
-    return result, (started, time.monotonic())
+        return result, (started, time.monotonic())
 
 
 def _side_by_side(demo_shop, api_factory, store: OrderStore, days: list[str]) -> list:
     """Materialize ``days`` in two threads at once; fails unless the two runs overlapped."""
     apis = [api_factory(demo_shop) for _ in days]
+    start = threading.Barrier(len(days))
     with ThreadPoolExecutor(len(days)) as pool:
-        finished = list(pool.map(lambda a, d: _materialize(a, store, d), apis, days))
+        finished = list(pool.map(lambda a, d: _materialize(a, store, d, start), apis, days))
     (_, (start_a, end_a)), (_, (start_b, end_b)) = finished
     assert start_b < end_a and start_a < end_b, "the two runs did not overlap"
     return [result for result, _ in finished]
-
-
-CHILD_TABLES = {
-    "items": "order_items",
-    "discounts": "order_discounts",
-    "addresses": "order_addresses",
-}
 
 
 def _imported_account(store: OrderStore, day: str) -> tuple[int, dict[str, int], dict[str, int]]:
@@ -183,7 +196,7 @@ def _imported_account(store: OrderStore, day: str) -> tuple[int, dict[str, int],
             "SELECT count(*) FROM orders WHERE partition_date = ?", (day,)
         ).fetchone()
         stored, validated = {}, {}
-        for key, table in CHILD_TABLES.items():
+        for key, (table, _) in CHILD_TABLES.items():
             (stored[key],) = conn.execute(
                 f"SELECT count(*) FROM {table} JOIN orders USING (order_id) "
                 "WHERE partition_date = ?",
@@ -196,16 +209,23 @@ def _imported_account(store: OrderStore, day: str) -> tuple[int, dict[str, int],
 
 
 def test_two_dagster_runs_of_the_same_day_at_once_import_each_order_once(
-    demo_shop, api_factory, tmp_path, figures
+    demo_shop, api_factory, store, figures
 ):
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
-    day = dt.date(2026, 10, 1).isoformat()
+    day = PARTITION
+    served = len(demo_shop.orders_for_day(dt.date.fromisoformat(day)))
     runs = _side_by_side(demo_shop, api_factory, store, [day, day])
-
-    assert all(run.success for run in runs), [run.all_events[-1] for run in runs]
     landed = store.count_raw_orders(day)
     orders, stored, validated = _imported_account(store, day)
-    assert orders == landed == len(demo_shop.orders_for_day(dt.date.fromisoformat(day)))
+    figures.add(
+        GUARANTEE,
+        dagster_run_pairs=1,
+        orders_tried=2 * served,
+        orders_lost=served - orders,
+        imported_twice=imported_more_than_once(store.db_path),
+    )
+
+    assert all(run.success for run in runs), [run.all_events[-1] for run in runs]
+    assert orders == landed == served
     assert stored == validated and stored["items"] > 0
     imported_by_both = 0
     for run in runs:
@@ -215,23 +235,27 @@ def test_two_dagster_runs_of_the_same_day_at_once_import_each_order_once(
         checks = {c.check_name: c.passed for c in run.get_asset_check_evaluations()}
         assert checks["conservation"]
     assert imported_by_both == store.status_counts(partition_date=day)[OrderStatus.IMPORTED]
-    figures.add(
-        GUARANTEE, dagster_run_pairs=1, orders_tried=2 * landed, orders_lost=0, imported_twice=0
-    )
+    assert imported_more_than_once(store.db_path) == 0
 
 
 def test_two_dagster_runs_of_different_days_at_once_lose_nothing(
-    demo_shop, api_factory, tmp_path, figures
+    demo_shop, api_factory, store, figures
 ):
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
-    days = ["2026-10-01", "2026-10-02"]
+    days = [PARTITION, NEXT_DAY.isoformat()]
+    served = {day: len(demo_shop.orders_for_day(dt.date.fromisoformat(day))) for day in days}
     runs = _side_by_side(demo_shop, api_factory, store, days)
+    accounts = {day: _imported_account(store, day) for day in days}
+    figures.add(
+        GUARANTEE,
+        dagster_run_pairs=1,
+        orders_tried=sum(served.values()),
+        orders_lost=sum(served[day] - accounts[day][0] for day in days),
+    )
 
     assert all(run.success for run in runs)
     for day, run in zip(days, runs, strict=True):
         landed = store.count_raw_orders(day)
-        orders, stored, validated = _imported_account(store, day)
-        assert orders == landed == len(demo_shop.orders_for_day(dt.date.fromisoformat(day)))
+        orders, stored, validated = accounts[day]
+        assert orders == landed == served[day]
         assert stored == validated and stored["items"] > 0
         assert sum(store.status_counts(run_id=run.run_id, partition_date=day).values()) == landed
-    figures.add(GUARANTEE, dagster_run_pairs=1, orders_lost=0)

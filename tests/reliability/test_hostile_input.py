@@ -20,9 +20,7 @@ import datetime as dt
 import json
 import sqlite3
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from order_payloads import NOW, order, product, service
 from pipeline import materialize_day
+from support.loopback import Answer, LoopbackServer
 from support.validation_oracle import judge_landing
 from support.verdict_agreement import disagreements
 
@@ -299,11 +298,6 @@ def _id_of(text: str) -> str:
 # Over HTTP: the demo shop serves hostile orders, the assets land and judge them.
 
 
-@pytest.fixture
-def store(tmp_path) -> OrderStore:
-    return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
-
-
 def _expected_landing(shop: DemoShop, page_limit: int) -> dict[str, str]:
     """What the landing must hold, derived from the shop: each order's text as served, keyed
     by its ``id`` (else its key), an id met twice keeping its first place and its last text."""
@@ -378,48 +372,16 @@ def test_hostile_orders_served_over_http_land_verbatim_and_each_gets_one_status(
     )
 
 
-class _FixedBody(ThreadingHTTPServer):
+@pytest.fixture
+def fixed_body(loopback) -> Callable[[str], LoopbackServer]:
     """A loopback "shop" answering every request with one fixed body: for text no demo shop
     (or PHP) would encode, which a broken proxy or a hand-rolled server still might send."""
 
-    def __init__(self, body: str) -> None:
-        self.body = body.encode("utf-8")
-        self.requests = 0
-        server = self
+    def serve(body: str) -> LoopbackServer:
+        page = Answer(200, body.encode("utf-8"), {"Content-Type": "application/json"})
+        return loopback(lambda request: page)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(server.body)))
-                self.end_headers()
-                self.wfile.write(server.body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/api/v1"
-
-
-@pytest.fixture
-def fixed_body() -> Iterator[Callable[[str], _FixedBody]]:
-    servers: list[_FixedBody] = []
-
-    def serve(body: str) -> _FixedBody:
-        server = _FixedBody(body)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
-        servers.append(server)
-        return server
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return serve
 
 
 def _page_of(*orders: str) -> str:
@@ -474,6 +436,6 @@ def test_a_body_nested_past_the_parsers_depth_fails_the_run_naming_the_window(
     error = failure.step_failure_data.error.cause
     assert error.cls_name == "GoMagApiError"
     assert f"page 1 of window {DAY}..{DAY}: JSON nested too deeply to read" in error.message
-    assert server.requests == 1, "the same body again would not help"
+    assert len(server.requests) == 1, "the same body again would not help"
     assert store.count_raw_orders(DAY.isoformat()) == 0
     figures.add(GUARANTEE, payloads_tried=1, orders_lost=0)

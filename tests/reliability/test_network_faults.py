@@ -17,6 +17,7 @@ import sqlite3
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult
 from pipeline import materialize_day
+from support.days import DAY
 
 from gomag_assets.assets import raw_orders
 from gomag_assets.definitions import build_definitions
@@ -25,7 +26,6 @@ from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
-DAY = dt.date(2026, 10, 1)
 WINDOW = f"{DAY}..{DAY}"
 PAGE_LIMIT = 10
 """The demo day holds 44 orders: five pages, so page 3 is mid-window."""
@@ -47,11 +47,6 @@ TRANSIENT_FAULTS = [
 """Every fault the shop can play that a retry can cure (``auth_error`` cannot)."""
 
 GUARANTEE = "network faults"
-
-
-@pytest.fixture
-def store(tmp_path) -> OrderStore:
-    return OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
 
 
 @pytest.fixture
@@ -102,9 +97,19 @@ def _step_errors(result: ExecuteInProcessResult) -> str:
     )
 
 
-def _assert_day_complete(shop: DemoShop, store: OrderStore, result: ExecuteInProcessResult) -> int:
-    """The run landed the shop's day verbatim and gave every landed order one status; returns
-    how many orders were lost (0)."""
+def _lost(shop: DemoShop, store: OrderStore, day: dt.date = DAY) -> int:
+    """Orders the shop serves for the day that the landing lacks."""
+    return len(_shop_payloads(shop, day).keys() - _landed(store, day).keys())
+
+
+def _lost_since(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> int:
+    """Orders of an earlier landing (``_day_state``) no longer landed."""
+    order_ids = [{row[1] for row in state["raw_orders"]} for state in (before, after)]
+    return len(order_ids[0] - order_ids[1])
+
+
+def _assert_day_complete(shop: DemoShop, store: OrderStore, result: ExecuteInProcessResult):
+    """The run landed the shop's day verbatim and gave every landed order one status."""
     expected, landed = _shop_payloads(shop), _landed(store)
     assert result.success, _step_errors(result)
     assert len(landed) == len(expected) > PAGE_LIMIT * 4
@@ -114,7 +119,6 @@ def _assert_day_complete(shop: DemoShop, store: OrderStore, result: ExecuteInPro
         assert sum(statuses.values()) == len(landed)
         checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
         assert checks["conservation"].passed
-    return len(expected.keys() - landed.keys())
 
 
 @pytest.mark.parametrize("fault", TRANSIENT_FAULTS)
@@ -125,14 +129,17 @@ def test_one_fault_on_page_3_of_5_is_retried_and_the_day_lands_whole(
 
     result = materialize_day(DAY, api, store, [raw_orders])
 
-    lost = _assert_day_complete(shop, store, result)
+    figures.add(
+        GUARANTEE,
+        faults_injected=1,
+        orders_expected=len(_shop_payloads(shop)),
+        orders_lost=_lost(shop, store),
+    )
+    _assert_day_complete(shop, store, result)
     meta = result.asset_materializations_for_node("raw_orders")[0].metadata
     assert meta["retries"].value == 1
     assert meta["pages_fetched"].value == 5
     assert shop.faults.pending() == []
-    figures.add(
-        GUARANTEE, faults_injected=1, orders_expected=len(_shop_payloads(shop)), orders_lost=lost
-    )
 
 
 def test_bursts_of_5xx_and_broken_bodies_on_every_page_still_import_the_day(
@@ -146,16 +153,16 @@ def test_bursts_of_5xx_and_broken_bodies_on_every_page_still_import_the_day(
 
     result = materialize_day(DAY, api, store)
 
-    lost = _assert_day_complete(shop, store, result)
     injected = sum(len(faults) for faults in burst.values())
-    assert result.asset_materializations_for_node("raw_orders")[0].metadata["retries"].value == (
-        injected
-    )
     figures.add(
         GUARANTEE,
         faults_injected=injected,
         orders_expected=len(_shop_payloads(shop)),
-        orders_lost=lost,
+        orders_lost=_lost(shop, store),
+    )
+    _assert_day_complete(shop, store, result)
+    assert result.asset_materializations_for_node("raw_orders")[0].metadata["retries"].value == (
+        injected
     )
 
 
@@ -175,17 +182,17 @@ def test_a_rate_limited_shop_is_waited_out_with_or_without_retry_after(
 
     result = materialize_day(DAY, api, store)
 
-    lost = _assert_day_complete(shop, store, result)
     throttled = shop.traffic.rate_limited
-    assert throttled > 0, "the run was throttled"
-    assert result.asset_materializations_for_node("raw_orders")[0].metadata["retries"].value == (
-        throttled
-    )
     figures.add(
         GUARANTEE,
         faults_injected=throttled,
         orders_expected=len(_shop_payloads(shop)),
-        orders_lost=lost,
+        orders_lost=_lost(shop, store),
+    )
+    _assert_day_complete(shop, store, result)
+    assert throttled > 0, "the run was throttled"
+    assert result.asset_materializations_for_node("raw_orders")[0].metadata["retries"].value == (
+        throttled
     )
 
 
@@ -224,19 +231,20 @@ def test_a_fault_that_persists_on_page_3_fails_the_run_and_keeps_the_last_good_d
 
     result = materialize_day(DAY, api, store)
 
+    after = _day_state(store)
+    figures.add(
+        GUARANTEE,
+        faults_injected=attempts,
+        orders_expected=len(before["raw_orders"]),
+        orders_lost=_lost_since(before, after),
+    )
     assert not result.success
     errors = _step_errors(result)
     assert errors.startswith("raw_orders: ")
     assert f"{error}: GoMag order fetch failed on page 3 of window {WINDOW}: {says}" in errors
     assert result.get_step_success_events() == [], "validation and import did not run"
-    assert _day_state(store) == before, "the last good landing, verdicts and orders stand"
+    assert after == before, "the last good landing, verdicts and orders stand"
     assert shop.faults.pending() == []
-    figures.add(
-        GUARANTEE,
-        faults_injected=attempts,
-        orders_expected=len(before["raw_orders"]),
-        orders_lost=len(before["raw_orders"]) - len(_day_state(store)["raw_orders"]),
-    )
 
 
 def test_a_backfill_failing_on_its_second_day_keeps_that_days_last_good_landing(
@@ -265,14 +273,18 @@ def test_a_backfill_failing_on_its_second_day_keeps_that_days_last_good_landing(
 
     result = backfill()
 
-    assert not result.success
-    assert f"page 1 of window {days[1]}..{days[1]}: HTTP 503" in _step_errors(result)
-    assert _landed(store, days[0]) == _shop_payloads(shop, days[0]), "day 1 landed whole"
-    assert _day_state(store, days[1]) == before[days[1]], "day 2 kept its last good landing"
-    assert _day_state(store, days[2]) == before[days[2]], "day 3 was not touched"
+    after = {day: _day_state(store, day) for day in days}
     figures.add(
         GUARANTEE,
         faults_injected=3,
         orders_expected=sum(len(state["raw_orders"]) for state in before.values()),
-        orders_lost=0,
+        orders_lost=_lost(shop, store, days[0])
+        + sum(
+            len(set(before[day]["raw_orders"]) - set(after[day]["raw_orders"])) for day in days[1:]
+        ),
     )
+    assert not result.success
+    assert f"page 1 of window {days[1]}..{days[1]}: HTTP 503" in _step_errors(result)
+    assert _landed(store, days[0]) == _shop_payloads(shop, days[0]), "day 1 landed whole"
+    assert after[days[1]] == before[days[1]], "day 2 kept its last good landing"
+    assert after[days[2]] == before[days[2]], "day 3 was not touched"

@@ -13,14 +13,11 @@ Figures ("secrets" totals): faults injected, runs, places scanned, bytes scanned
 """
 
 import contextlib
-import datetime as dt
 import json
 import logging
 import sqlite3
-import threading
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -31,6 +28,9 @@ from dagster import (
     materialize,
     serialize_value,
 )
+from support.days import DAY
+from support.loopback import Answer, Request
+from support.retries import FAST_RETRIES
 
 from gomag_assets.assets import raw_orders
 from gomag_assets.automation.alerts import API_KEY_ENV, WEBHOOK_ENV
@@ -40,58 +40,21 @@ from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
 GUARANTEE = "secrets"
-DAY = dt.date(2026, 10, 1)
 API_KEY = "SECRET-KEY-7f3a91c4e2b8d6a0"
 WRONG_KEY = "SECRET-KEY-WRONG-0c1d2e3f4a5b"
 HOOK_TOKEN = "SECRET-HOOK-5b2e8f1d9c7a3e4f"
-FAST = {
-    "requests_per_second": 0.0,
-    "backoff_base_seconds": 0.01,
-    "backoff_max_seconds": 0.05,
-    "timeout_seconds": 0.25,
-}
+FAST = FAST_RETRIES | {"timeout_seconds": 0.25}
+"""Fast retries, and a timeout well under the demo shop's ``slow`` fault."""
 
 
-class _Listener(ThreadingHTTPServer):
-    """Loopback HTTP: records webhook POST bodies; answers GETs as a shop that echoes the key
-    it was sent back in its error message, as careless APIs do."""
-
-    def __init__(self) -> None:
-        self.bodies: list[bytes] = []
-        listener = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                listener.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-                self._answer(200, b"")
-
-            def do_GET(self) -> None:
-                key = self.headers.get("Apikey", "")
-                said = {"error": 100, "message": f"Apikey {key} is not valid for this shop"}
-                self._answer(200, json.dumps(said).encode())
-
-            def _answer(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
-
-
-@pytest.fixture
-def listener() -> Iterator[_Listener]:
-    server = _Listener()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+def _echo_the_key(request: Request) -> Answer:
+    """A webhook that accepts every POST; to GETs, a shop that echoes the key it was sent back
+    in its error message, as careless APIs do."""
+    if request.method == "POST":
+        return Answer(200)
+    key = request.headers.get("Apikey", "")
+    said = {"error": 100, "message": f"Apikey {key} is not valid for this shop"}
+    return Answer(200, json.dumps(said).encode())
 
 
 def _texts_of_file(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -128,10 +91,12 @@ def _scan(places: list[tuple[str, bytes]], secrets: list[str]) -> list[tuple[str
     ]
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
-    tmp_path, monkeypatch, shop_factory, listener, caplog, capfd, figures
+    tmp_path, monkeypatch, shop_factory, loopback, caplog, capfd, figures
 ):
-    hook_url = f"{listener.base}/hook/{HOOK_TOKEN}"
+    listener = loopback(_echo_the_key)
+    hook_url = f"{listener.url}/hook/{HOOK_TOKEN}"
     db_path = tmp_path / "store" / "gomag.sqlite"
     db_path.parent.mkdir()
     shop = shop_factory(api_key=API_KEY, retry_after_seconds=0.05, slow_seconds=1.0)
@@ -185,7 +150,7 @@ def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
         shop.faults.queue("auth_error")
         runs.append(run(api()))  # credentials error
         runs.append(run(api("GOMAG_WRONG_KEY")))  # a key the shop does not know
-        runs.append(run(api(api_url=f"{listener.base}/api/v1")))  # a shop echoing the key
+        runs.append(run(api(api_url=f"{listener.url}/api/v1")))  # a shop echoing the key
         shop.faults.persistent = "503"
         runs.append(run(api(max_attempts=3)))  # an outage
         shop.faults.persistent = None
@@ -197,8 +162,8 @@ def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
 
         assert [result.success for result in runs] == [True, True, False, False, False, False]
         assert "no new changes" in late.skip_message
-        assert len(listener.bodies) == 5, "four failed runs and one MALFORMED day alerted"
-        assert any(b"Apikey *** is not valid" in body for body in listener.bodies)
+        assert len(listener.bodies()) == 5, "four failed runs and one MALFORMED day alerted"
+        assert any(b"Apikey *** is not valid" in body for body in listener.bodies())
         events = [
             (f"event log of run {result.run_id}", serialize_value(entry).encode())
             for result in runs
@@ -226,7 +191,7 @@ def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
         *events,
         *metadata,
         *errors,
-        *(("webhook request body", body) for body in listener.bodies),
+        *(("webhook request body", body) for body in listener.bodies()),
         *(
             place
             for path in sorted(home.rglob("*"))
@@ -241,7 +206,6 @@ def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
     assert any("runs.db" in where for where in scanned)
 
     leaks = _scan(places, [API_KEY, WRONG_KEY, HOOK_TOKEN, hook_url])
-    assert leaks == []
     figures.add(
         GUARANTEE,
         faults_injected=len(faults),
@@ -250,9 +214,10 @@ def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
         bytes_scanned=sum(len(data) for _, data in places),
         secrets_found=len(leaks),
     )
+    assert leaks == []
 
 
-def test_the_scan_finds_a_key_handed_to_dagster_as_plain_text(tmp_path, demo_shop, figures):
+def test_the_scan_finds_a_key_handed_to_dagster_as_plain_text(tmp_path, demo_shop, store, figures):
     """The control: a key given as a literal string (not ``EnvVar``) is kept by Dagster in the
     run's job snapshot, and the scan finds it there. Production wires it through ``EnvVar``."""
     home = tmp_path / "dagster_home"
@@ -262,16 +227,13 @@ def test_the_scan_finds_a_key_handed_to_dagster_as_plain_text(tmp_path, demo_sho
         assert materialize(
             [raw_orders],
             partition_key=DAY.isoformat(),
-            resources={
-                "gomag_api": literal,
-                "order_store": OrderStore(db_path=str(tmp_path / "s")),
-            },
+            resources={"gomag_api": literal, "order_store": store},
             instance=instance,
         ).success
     places = [place for path in home.rglob("*") if path.is_file() for place in _texts_of_file(path)]
 
     leaks = _scan(places, [demo_shop.api_key])
 
+    figures.add(GUARANTEE, control_leaks_found=len(leaks))
     assert leaks and all("runs.db:snapshots (unpacked)" in where for _, where in leaks)
     assert not any(demo_shop.api_key.encode() in path.read_bytes() for path in home.rglob("*.db"))
-    figures.add(GUARANTEE, control_leaks_found=len(leaks))

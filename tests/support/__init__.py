@@ -1,0 +1,1 @@
+"""Harness pieces the tests share: loopback endpoints, fixed days, processes started in step."""
