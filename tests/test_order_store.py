@@ -40,6 +40,7 @@ from gomag_assets.resources.order_store.columns import (
     PERSONAL_FIELDS,
 )
 from gomag_assets.resources.order_store.decisions import NOTHING_TO_IMPORT
+from gomag_assets.resources.order_store.reports import no_orders
 
 FETCHED_AT = "2026-10-01T15:00:00+00:00"
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=300)
@@ -245,8 +246,7 @@ def test_validated_orders_can_be_saved_as_read(store):
         store.read_validated_orders(PARTITION), run_id="run-1", partition_date=PARTITION
     )
 
-    assert outcome.counts[OrderStatus.IMPORTED] == 3
-    assert outcome.counts[OrderStatus.MALFORMED] == 1
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 3, OrderStatus.MALFORMED: 1}
 
 
 # The whole order
@@ -495,10 +495,10 @@ def test_a_sync_run_records_its_window_and_counts_per_status(store):
 
     counts = store.finish_sync_run("run-1", "SUCCESS")
 
-    assert counts[OrderStatus.IMPORTED] == 6
-    assert counts[OrderStatus.MALFORMED] == 1
-    assert sum(counts.values()) == 7
-    assert store.status_counts(run_id="run-1", partition_date="2026-10-02")["IMPORTED"] == 2
+    assert counts == no_orders() | {OrderStatus.IMPORTED: 6, OrderStatus.MALFORMED: 1}
+    assert store.status_counts(run_id="run-1", partition_date="2026-10-02") == no_orders() | {
+        OrderStatus.IMPORTED: 2
+    }
     assert [o["order_id"] for o in store.run_orders("run-1", "2026-10-02")] == ["100010", "100011"]
     last = store.last_successful_import("2026-10-02")
     assert last is not None and dt.datetime.now(dt.UTC) - last < dt.timedelta(minutes=1)
@@ -533,13 +533,16 @@ def test_status_counts_without_a_run_count_orders_as_they_stand(store):
     store.save_orders_batch([make_malformed(5)], run_id="run-1", partition_date="2026-10-02")
     store.mark_deleted_in_roa("100000", "șters")
 
-    assert store.status_counts() == store.status_counts() | {
+    assert store.status_counts() == no_orders() | {
         "IMPORTED": 2,
         "DELETED_IN_ROA": 1,
         "MALFORMED": 1,
     }
-    assert store.status_counts(partition_date="2026-10-02")["MALFORMED"] == 1
-    assert sum(store.status_counts(partition_date=PARTITION).values()) == 3
+    assert store.status_counts(partition_date="2026-10-02") == no_orders() | {"MALFORMED": 1}
+    assert store.status_counts(partition_date=PARTITION) == no_orders() | {
+        "IMPORTED": 2,
+        "DELETED_IN_ROA": 1,
+    }
 
 
 def test_marking_an_unknown_order_deleted_is_an_error(store):

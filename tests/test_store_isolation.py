@@ -20,6 +20,7 @@ from store_fixtures import (
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.reports import no_orders
 from gomag_assets.resources.order_store.tiers import RETRY_PART
 
 
@@ -46,6 +47,10 @@ def _poison_duplicate_line(order):
 
 def _poison_lone_surrogate_name(order):
     order["items"][0]["name"] = "Tricou \ud83d"
+
+
+def _poison_duplicate_last_line(order):
+    order["items"][2]["line_no"] = 0
 
 
 def _poison_missing_key(order):
@@ -171,6 +176,50 @@ def test_after_a_poison_order_the_rest_of_its_group_is_retried_in_parts(tmp_path
     assert row_count(store.db_path, "order_addresses") == 498 * 2
 
 
+SPLIT_POISONS = [
+    _poison_lone_surrogate_name,
+    _poison_duplicate_last_line,
+    _poison_discount_without_value,
+    _poison_unknown_address_kind,
+    _poison_payment_flag,
+]
+"""A poison in the first and in the last row an order has in its table, so that a failing-row
+position one off either way names the wrong order."""
+
+
+@pytest.mark.parametrize("poison", SPLIT_POISONS, ids=lambda poison: poison.__name__[8:])
+def test_a_failing_group_is_retried_as_the_orders_before_the_poison_it_alone_and_the_rest(
+    tmp_path, poison
+):
+    """Guards the failing-row position of ``_write_stage`` (rows.py): one row off, the parts
+    retried no longer split the group at the poison order, though the bisection still ends with
+    the right statuses."""
+    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"))
+    parts = []
+    store.faults.append(_noting_run_rows(parts))
+    orders = make_orders(200)
+    poison(orders[120])
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 199, OrderStatus.MALFORMED: 1}
+    ids = [order["order_id"] for order in orders]
+    after = [ids[start : start + RETRY_PART] for start in range(121, 200, RETRY_PART)]
+    assert parts == [ids[:120], ids[120:121], *after]
+
+
+def _noting_run_rows(parts: list):
+    """A fault that never fails: notes the order ids of each group's run rows, i.e. of each
+    group that got as far as its last stage."""
+
+    def fault(conn, sql: str, rows: list) -> bool:
+        if sql.lstrip().startswith("INSERT INTO sync_run_orders"):
+            parts.append([row[1] for row in rows])
+        return False
+
+    return fault
+
+
 def _noting(seen: list, prefix: str):
     """A fault that never fails: notes each statement starting with ``prefix`` (and with how
     many rows, for ``executemany``)."""
@@ -217,14 +266,14 @@ def test_the_callers_order_dicts_are_never_changed(store):
     _poison_missing_number(orders[8])
     _poison_line_no_overflow(orders[9])
     before = copy.deepcopy(orders)
-    quantity = orders[7]["items"][1]["quantity"]
+    unbindable = orders[7]["items"][1]["quantity"]
 
     store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
     store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
 
+    assert orders[7]["items"][1]["quantity"] is unbindable
     orders[7]["items"][1]["quantity"] = before[7]["items"][1]["quantity"] = None  # object() != copy
     assert orders == before
-    assert quantity is not None
 
 
 def test_a_fixed_order_that_crashed_on_insert_is_imported_next_run(store):

@@ -1,12 +1,15 @@
 """The reconnect guard: a failing connection costs no committed work, the rest of the batch is
 written on a fresh connection, and an order the database loses twice ends ERROR until next run."""
 
+import sqlite3
+
 import pytest
 from store_fixtures import (
     PARTITION,
     FaultyStore,
     assert_every_order_accounted,
     make_address,
+    make_item,
     make_malformed,
     make_order,
     make_orders,
@@ -16,7 +19,8 @@ from store_fixtures import (
 )
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store import OrderStore, StoreUnavailable
+from gomag_assets.resources.order_store.reports import no_orders
 
 
 @pytest.fixture
@@ -167,3 +171,92 @@ def test_a_chunk_whose_commit_fails_is_written_again(tmp_path):
     assert outcome.reconnects == 1
     assert row_count(store.db_path, "order_items") == 900
     assert row_count(store.db_path, "sync_run_orders", "run_id = 'run-1'") == 300
+
+
+def test_a_first_import_that_loses_its_run_rows_is_reported_imported(store):
+    """Guards the reconnect guard's rollback of the group in flight (``_commit_survivors`` in
+    tiers.py): committed without it, the group's order rows outlive their lost run rows, and the
+    retry finds 50 orders it never imported already there (50 x ALREADY_IMPORTED)."""
+    orders = make_orders(50)
+    store.faults.append(nth_statement("INSERT INTO sync_run_orders", 1))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.reconnects == 1
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 50}
+    assert store.status_counts(run_id="run-1") == outcome.counts
+    assert row_count(store.db_path, "orders", "first_run_id = 'run-1'") == 50
+    assert row_count(store.db_path, "order_items") == 150
+
+
+def test_a_deleted_order_whose_run_row_is_lost_twice_ends_error_and_stays_deleted(store):
+    """Guards the ``status <> 'DELETED_IN_ROA'`` condition of the ERROR upsert (rows.py): without
+    it the ERROR overwrites the deletion and the next run imports the order again."""
+    store.save_orders_batch(make_orders(3), run_id="run-1", partition_date=PARTITION)
+    store.mark_deleted_in_roa("100001", "anulată manual în ROA")
+    store.faults.append(rows_mention("100001", "INSERT INTO sync_run_orders", times=2))
+    orders = [make_order(0), make_order(1, version=2), make_order(2)]
+
+    lost = store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+    after = store.save_orders_batch(orders, run_id="run-3", partition_date=PARTITION)
+
+    assert lost.statuses == {
+        "100000": OrderStatus.ALREADY_IMPORTED,
+        "100001": OrderStatus.ERROR,
+        "100002": OrderStatus.ALREADY_IMPORTED,
+    }
+    assert after.statuses["100001"] is OrderStatus.DELETED_IN_ROA
+    assert after.counts == no_orders() | {
+        OrderStatus.ALREADY_IMPORTED: 2,
+        OrderStatus.DELETED_IN_ROA: 1,
+    }
+    stored = store.get_order("100001")
+    assert (stored["status"], stored["error_message"]) == (
+        "DELETED_IN_ROA",
+        "anulată manual în ROA",
+    )
+    assert stored["payload_sha256"] == make_order(1)["payload_sha256"]
+    assert [row["status"] for row in store.order_history("100001")] == [
+        "IMPORTED",
+        "ERROR",
+        "DELETED_IN_ROA",
+    ]
+
+
+class FillingStore(FaultyStore):
+    """The store on a disk that is full once the file has ``max_pages`` pages: every write
+    that grows it meets SQLite's own ``SQLITE_FULL``."""
+
+    max_pages: int
+
+    def _open_connection(self) -> sqlite3.Connection:
+        conn = super()._open_connection()
+        conn.execute(f"PRAGMA max_page_count = {int(self.max_pages)}")  # PRAGMA takes no "?"
+        return conn
+
+
+def test_a_full_disk_ends_the_batch_after_one_retry_instead_of_failing_every_order(tmp_path):
+    """Guards the ``refuses_writes`` re-raise in ``_retry_lost`` (tiers.py): without it every
+    order of the chunk is retried on its own against the full disk and ends ERROR, and the run
+    reports success."""
+    db_path = str(tmp_path / "gomag.sqlite")
+    OrderStore(db_path=db_path).save_orders_batch(
+        make_orders(10), run_id="run-1", partition_date=PARTITION
+    )
+    with sqlite3.connect(db_path) as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    store = FillingStore(db_path=db_path, max_pages=pages)
+    transactions = []
+    store.faults.append(lambda conn, sql, rows: transactions.append(sql) and False)
+
+    long_name = "Tricou cu broderie, " + "ț" * 3000  # its row needs pages of its own
+    orders = [make_order(n, items=[make_item(0, name=long_name)]) for n in range(10, 50)]
+
+    with pytest.raises(StoreUnavailable, match="the disk is full"):
+        store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+
+    assert transactions.count("BEGIN IMMEDIATE") == 2, "the chunk, then its first order alone"
+    assert store.connections_opened == 2
+    assert row_count(db_path, "orders") == 10
+    assert row_count(db_path, "sync_run_orders", "run_id = 'run-2'") == 0
