@@ -393,6 +393,7 @@ def test_identical_rerun_writes_nothing_and_reports_already_imported(store):
     assert row_count(store.db_path, "order_items") == items_before == 1800
     assert row_count(store.db_path, "orders", "last_run_id = 'run-1'") == 600
     assert store.status_counts(run_id="run-2")[OrderStatus.ALREADY_IMPORTED] == 600
+    assert {order["error_message"] for order in store.run_orders("run-2")} == {None}
 
 
 def test_a_changed_payload_replaces_the_items_and_is_imported_again(store):
@@ -424,6 +425,7 @@ def test_a_cancelled_order_is_stored_cancelled_and_stays_so_unchanged(store):
     assert again.statuses["100000"] is OrderStatus.CANCELLED
     assert store.get_order("100000")["status"] == OrderStatus.CANCELLED
     assert store.get_order("100000")["last_run_id"] == "run-2"
+    assert store.run_orders("run-3")[0]["error_message"] is None
 
 
 def test_an_order_with_only_service_lines_is_skipped_with_a_reason(store):

@@ -20,8 +20,9 @@ from store_fixtures import (
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.decisions import Decision
 from gomag_assets.resources.order_store.reports import no_orders
-from gomag_assets.resources.order_store.tiers import RETRY_PART
+from gomag_assets.resources.order_store.tiers import RETRY_PART, _split
 
 
 @pytest.fixture
@@ -206,6 +207,39 @@ def test_a_failing_group_is_retried_as_the_orders_before_the_poison_it_alone_and
     ids = [order["order_id"] for order in orders]
     after = [ids[start : start + RETRY_PART] for start in range(121, 200, RETRY_PART)]
     assert parts == [ids[:120], ids[120:121], *after]
+
+
+@pytest.mark.parametrize(
+    ("size", "failed", "parts"),
+    [
+        (10, 3, [3, 1, 6]),
+        (10, 0, [1, 9]),
+        (10, 9, [9, 1]),
+        (120, 5, [5, 1, RETRY_PART, RETRY_PART, 14]),
+        (11, None, [5, 6]),
+        (10, -1, [5, 5]),
+        (10, 10, [5, 5]),
+    ],
+)
+def test_a_group_is_split_around_its_failing_order_else_in_halves(size, failed, parts):
+    """``_split`` keeps every decision once, in order; a position it cannot use means halves."""
+    decisions = [Decision(make_order(n), OrderStatus.IMPORTED) for n in range(size)]
+
+    split = _split(decisions, failed)
+
+    assert [len(part) for part in split] == parts
+    assert [decision for part in split for decision in part] == decisions
+
+
+def test_a_valid_order_that_crashes_is_malformed_for_the_crash_alone(store):
+    """Only a MALFORMED verdict's reason is kept in front of the crash (``mark_malformed``)."""
+    orders = make_orders(3)
+    orders[1]["error_message"] = "a note validation should not have left"
+    _poison_quantity_object(orders[1])
+
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert store.get_order("100001")["error_message"].startswith("ProgrammingError: ")
 
 
 def _noting_run_rows(parts: list):

@@ -97,7 +97,7 @@ def test_an_order_lost_twice_ends_error_and_is_imported_next_run(store, tmp_path
     assert first.counts[OrderStatus.MALFORMED] == 1
     assert first.reconnects == 2
     stored = store.get_order("100020")
-    assert stored["status"] == OrderStatus.ERROR
+    assert (stored["status"], stored["order_number"]) == (OrderStatus.ERROR, "GM-100020")
     assert "disk I/O error" in stored["error_message"]
 
     healthy = OrderStore(db_path=store.db_path)
@@ -260,3 +260,75 @@ def test_a_full_disk_ends_the_batch_after_one_retry_instead_of_failing_every_ord
     assert store.connections_opened == 2
     assert row_count(db_path, "orders") == 10
     assert row_count(db_path, "sync_run_orders", "run_id = 'run-2'") == 0
+
+
+def test_an_order_lost_twice_keeps_its_number_only_when_it_is_storable_text(store):
+    """The ERROR row of an order the store never held carries its number, or NULL for a number
+    SQLite cannot hold (``write_errors`` in rows.py)."""
+    orders = make_orders(3)
+    orders[2]["order_number"] = "GM-\udc80"
+    for order_id in ("100001", "100002"):
+        store.faults.append(rows_mention(order_id, "INSERT INTO order_items"))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 1, OrderStatus.ERROR: 2}
+    numbers = [store.get_order(o["order_id"])["order_number"] for o in orders]
+    assert numbers == ["GM-100000", "GM-100001", None]
+
+
+def test_an_order_lost_twice_before_its_rows_were_built_ends_error_whatever_its_dict(store):
+    """Guards the ERROR decision's ``write=False`` in ``_retry_lost`` (tiers.py): only its run
+    row is written, so a dict that could not give its order row still ends ERROR instead of
+    crashing the batch; the next run judges it MALFORMED."""
+    broken = {key: value for key, value in make_order(99).items() if key != "total"}
+    orders = [broken, *make_orders(5)]
+    store.faults.append(nth_statement("BEGIN IMMEDIATE", 1, 2))
+
+    lost = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+    again = OrderStore(db_path=store.db_path).save_orders_batch(
+        orders, run_id="run-2", partition_date=PARTITION
+    )
+
+    assert lost.counts == no_orders() | {OrderStatus.IMPORTED: 5, OrderStatus.ERROR: 1}
+    assert lost.statuses["100099"] is OrderStatus.ERROR
+    assert again.counts == no_orders() | {
+        OrderStatus.ALREADY_IMPORTED: 5,
+        OrderStatus.MALFORMED: 1,
+    }
+
+
+def _rolled_back_at(order_id: str, sql_part: str, occurrence: int):
+    """Fail the ``occurrence``-th statement containing ``sql_part`` whose rows carry
+    ``order_id``, rolling the transaction back first, as SQLite itself does on some I/O
+    errors."""
+    seen = 0
+
+    def fault(conn, sql: str, rows: list) -> bool:
+        nonlocal seen
+        if sql_part not in sql or not any(order_id in row for row in rows):
+            return False
+        seen += 1
+        if seen != occurrence:
+            return False
+        conn.rollback()
+        return True
+
+    return fault
+
+
+def test_work_that_sqlite_rolled_back_itself_is_written_again_not_counted_as_written(store):
+    """Guards the open-transaction check of ``_commit_survivors`` (tiers.py): once SQLite has
+    rolled the transaction back, the parts written earlier in it are lost with it, and must be
+    written again rather than reported as written."""
+    orders = make_orders(200)
+    orders[50]["items"][1]["line_no"] = 0  # its group is retried in parts: 0-49, 50, 51-100...
+    store.faults.append(_rolled_back_at("100120", "INSERT INTO order_items", occurrence=2))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.reconnects == 1
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 199, OrderStatus.MALFORMED: 1}
+    assert store.status_counts(run_id="run-1") == outcome.counts
+    assert store.status_counts() == outcome.counts
+    assert row_count(store.db_path, "order_items") == 199 * 3
