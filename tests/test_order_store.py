@@ -4,6 +4,7 @@ of every order across runs (tier 2 of ``save_orders_batch``)."""
 import copy
 import datetime as dt
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from store_fixtures import (
     CHILD_TABLES,
     PARTITION,
+    FaultyStore,
     assert_every_order_accounted,
     child_rows,
     make_address,
@@ -485,6 +487,21 @@ def test_a_batch_repeating_an_order_id_is_refused_before_anything_is_written(sto
     assert sum(store.status_counts().values()) == 0
 
 
+@pytest.mark.parametrize("order_id", ["", None, 7, "1\ud800"], ids=repr)
+def test_an_order_id_that_cannot_key_the_store_is_refused_before_anything_is_written(
+    store, order_id
+):
+    with pytest.raises(ValueError) as refused:
+        store.save_orders_batch(
+            [make_order(0), make_order(1, order_id=order_id)],
+            run_id="run-1",
+            partition_date=PARTITION,
+        )
+
+    assert str(refused.value) == f"order_id must be a non-empty UTF-8 string, got {order_id!r}"
+    assert sum(store.status_counts().values()) == 0
+
+
 # Runs and history
 
 
@@ -505,6 +522,26 @@ def test_a_sync_run_records_its_window_and_counts_per_status(store):
     last = store.last_successful_import("2026-10-02")
     assert last is not None and dt.datetime.now(dt.UTC) - last < dt.timedelta(minutes=1)
     assert store.last_successful_import("2026-10-03") is None
+
+
+def test_each_transaction_stamps_its_orders_with_the_time_it_decided_them(tmp_path):
+    """A chunk decided later is stamped later (``TieredBatch._write_transaction``)."""
+    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"), chunk_size=2)
+    commits = []
+    store.faults.append(lambda conn, sql, rows: sql == "COMMIT" and _pause(commits))
+
+    store.save_orders_batch(make_orders(4), run_id="run-1", partition_date=PARTITION)
+
+    stamps = [order["decided_at"] for order in store.run_orders("run-1")]
+    assert len(commits) == 2
+    assert stamps[0] == stamps[1] < stamps[2] == stamps[3]
+
+
+def _pause(commits: list) -> bool:
+    """A fault that never fails: lets 20 ms pass at each commit, longer than a stamp's unit."""
+    commits.append(time.monotonic())
+    time.sleep(0.02)
+    return False
 
 
 def test_finishing_a_run_that_never_began_is_an_error(store):

@@ -2,6 +2,7 @@
 crashes on insert never costs the others their place."""
 
 import copy
+import datetime as dt
 
 import pytest
 from store_fixtures import (
@@ -114,6 +115,8 @@ def test_structural_preflight_keeps_malformed_orders_without_items_and_logs_them
     assert store.get_order("100004")["error_message"] == "date: missing"
     assert row_count(store.db_path, "order_items", "order_id IN ('100004', '100005')") == 0
     log_lines = store.errors_log_path.read_text(encoding="utf-8").splitlines()
+    logged_at = [dt.datetime.fromisoformat(line.split("\t")[0]) for line in log_lines]
+    assert max(dt.datetime.now(dt.UTC) - time for time in logged_at) < dt.timedelta(minutes=5)
     assert [line.split("\t")[1:] for line in log_lines] == [
         ["run-1", "100004", "GM-100004", "date: missing"],
         ["run-1", "100005", "GM-100005", "no items"],
@@ -178,6 +181,7 @@ def test_after_a_poison_order_the_rest_of_its_group_is_retried_in_parts(tmp_path
 
 
 SPLIT_POISONS = [
+    _poison_missing_key,
     _poison_lone_surrogate_name,
     _poison_duplicate_last_line,
     _poison_discount_without_value,
@@ -185,7 +189,7 @@ SPLIT_POISONS = [
     _poison_payment_flag,
 ]
 """A poison in the first and in the last row an order has in its table, so that a failing-row
-position one off either way names the wrong order."""
+position one off either way names the wrong order, and one in a dict rows cannot be built from."""
 
 
 @pytest.mark.parametrize("poison", SPLIT_POISONS, ids=lambda poison: poison.__name__[8:])
@@ -279,6 +283,7 @@ def test_poison_orders_spread_through_a_batch_are_each_set_apart(store):
     assert_every_order_accounted(orders, outcome)
     malformed = {oid for oid, status in outcome.statuses.items() if status is OrderStatus.MALFORMED}
     assert malformed == {orders[position]["order_id"] for position in poisoned}
+    assert outcome.fallback_orders == 1200, "every chunk held a poison order"
     assert row_count(store.db_path, "order_items") == (1200 - len(poisoned)) * 3
 
 
@@ -308,6 +313,27 @@ def test_the_callers_order_dicts_are_never_changed(store):
     assert orders[7]["items"][1]["quantity"] is unbindable
     orders[7]["items"][1]["quantity"] = before[7]["items"][1]["quantity"] = None  # object() != copy
     assert orders == before
+
+
+def test_a_crashing_order_keeps_every_value_sqlite_can_hold_and_nulls_the_rest(store):
+    """``mark_malformed``: flags of 0/1, floats, SQLite-sized integers and text stay; objects,
+    huge integers and other flag values become NULL."""
+    orders = make_orders(2)
+    crashing = orders[1]
+    _poison_quantity_object(crashing)
+    crashing |= {"payment_online": True, "payment_completed": False, "totals_match": 2}
+    crashing |= {"total": 12.5, "customer_id": 42, "invoice_number": 2**70}
+    crashing |= {"observation": object(), "sales_agent": "Ana"}
+
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    stored = store.get_order("100001")
+    assert stored["status"] == OrderStatus.MALFORMED
+    flags = ("payment_online", "payment_completed", "totals_match")
+    assert [stored[key] for key in flags] == [True, False, None]
+    numbers = ("total", "customer_id", "invoice_number")
+    assert [stored[key] for key in numbers] == ["12.5", "42", None]
+    assert (stored["observation"], stored["sales_agent"]) == (None, "Ana")
 
 
 def test_a_fixed_order_that_crashed_on_insert_is_imported_next_run(store):

@@ -332,3 +332,16 @@ def test_work_that_sqlite_rolled_back_itself_is_written_again_not_counted_as_wri
     assert store.status_counts(run_id="run-1") == outcome.counts
     assert store.status_counts() == outcome.counts
     assert row_count(store.db_path, "order_items") == 199 * 3
+
+
+def test_an_order_whose_savepoint_fails_twice_ends_error_saying_which_statement(store):
+    """The reason of an ERROR names the control statement that failed (``_control``)."""
+    orders = make_orders(3)
+    store.faults.append(nth_statement("SAVEPOINT", 1, 2))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 2, OrderStatus.ERROR: 1}
+    assert store.get_order("100000")["error_message"] == (
+        "ConnectionLost: SAVEPOINT order_group failed: disk I/O error (injected at SAVEPOINT)"
+    )
