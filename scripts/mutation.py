@@ -3,8 +3,9 @@
 mutmut reads its settings from ``./pyproject.toml`` and keeps one set of results per directory,
 so each target runs in a work directory of its own, ``.mutation/TARGET/``: its pyproject.toml
 narrows ``[tool.mutmut]`` to the target's modules and fast test files
-(``[tool.mutation.targets.TARGET]`` in the project's pyproject.toml). The package and the tests
-are linked there, not copied: mutmut copies them into ``.mutation/TARGET/mutants/`` itself.
+(``[tool.mutation.targets.TARGET]`` in the project's pyproject.toml: ``only_mutate``, ``tests``
+and the tests to ``deselect``, if any). The package and the tests are linked there, not copied:
+mutmut copies them into ``.mutation/TARGET/mutants/`` itself.
 
 Without mutant names a target starts afresh. With names (globs allowed, as ``mutmut run`` takes
 them) only those mutants run again, against the tests as they are now: the way to check that a
@@ -64,6 +65,9 @@ def _prepare(work: Path, project: dict, target: dict) -> None:
         | {
             "only_mutate": target["only_mutate"],
             "pytest_add_cli_args_test_selection": target["tests"],
+            "pytest_add_cli_args": [
+                argument for test in target.get("deselect", []) for argument in ("--deselect", test)
+            ],
         },
     }
     (work / "pyproject.toml").write_text(_toml(settings), encoding="utf-8")
