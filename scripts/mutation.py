@@ -9,22 +9,27 @@ mutmut copies them into ``.mutation/TARGET/mutants/`` itself.
 
 Without mutant names a target starts afresh. With names (globs allowed, as ``mutmut run`` takes
 them) only those mutants run again, against the tests as they are now: the way to check that a
-new test kills a survivor. Ends with the score and the surviving mutants of each module.
+new test kills a survivor. Every survivor is then run once more in a fresh interpreter with the
+mutant switched on from the start: mutmut's workers are forked after the package was imported,
+so a mutant in code that runs at import (module constants, decorators) or whose result is
+cached never runs there. Ends with the score and the surviving mutants of each module.
 """
 
 import argparse
 import collections
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
 LINKED = ("gomag_assets", "tests")
-KILLED = ("killed", "timeout", "caught by type check")
+KILLED = ("killed", "timeout", "caught by type check", "killed at import")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     listed = subprocess.run(
         [*mutmut, "results", "--all", "true"], cwd=work, check=True, capture_output=True, text=True
     )
-    print(_report(listed.stdout))
+    statuses = _statuses(listed.stdout)
+    survivors = [name for name, status in statuses.items() if status == "survived"]
+    tests = [*targets[args.target]["tests"], *_deselected(targets[args.target])]
+    for name in _killed_in_a_fresh_interpreter(work, tests, survivors, args.max_children or 2):
+        statuses[name] = "killed at import"
+    print(_report(statuses))
     return 0
 
 
@@ -65,12 +75,31 @@ def _prepare(work: Path, project: dict, target: dict) -> None:
         | {
             "only_mutate": target["only_mutate"],
             "pytest_add_cli_args_test_selection": target["tests"],
-            "pytest_add_cli_args": [
-                argument for test in target.get("deselect", []) for argument in ("--deselect", test)
-            ],
+            "pytest_add_cli_args": _deselected(target),
         },
     }
     (work / "pyproject.toml").write_text(_toml(settings), encoding="utf-8")
+
+
+def _deselected(target: dict) -> list[str]:
+    return [argument for test in target.get("deselect", []) for argument in ("--deselect", test)]
+
+
+def _killed_in_a_fresh_interpreter(
+    work: Path, tests: list[str], survivors: list[str], workers: int
+) -> list[str]:
+    """The survivors that fail the target's tests when switched on before the package is
+    imported (``MUTANT_UNDER_TEST``, read by mutmut's trampolines)."""
+    pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+
+    def fails(name: str) -> bool:
+        env = os.environ | {"MUTANT_UNDER_TEST": name}
+        done = subprocess.run(pytest, cwd=work / "mutants", env=env, capture_output=True)
+        return done.returncode != 0
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        failed = list(pool.map(fails, survivors))
+    return [name for name, killed in zip(survivors, failed, strict=True) if killed]
 
 
 def _toml(tables: dict[str, dict]) -> str:
@@ -83,28 +112,31 @@ def _toml(tables: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def _report(results: str) -> str:
-    """Per module: mutants killed of those tested, then every mutant that was not killed.
-
-    ``mutmut results --all true`` prints ``module.function__mutmut_N: status`` lines.
-    """
-    statuses: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    not_killed = []
+def _statuses(results: str) -> dict[str, str]:
+    """``mutmut results --all true`` (``module.function__mutmut_N: status`` lines) as a dict."""
+    statuses = {}
     for line in results.splitlines():
         name, _, status = line.strip().rpartition(": ")
-        if "__mutmut_" not in name:
-            continue
-        statuses[name.rsplit(".", 1)[0]][status] += 1
-        if status not in KILLED:
-            not_killed.append(f"  {status:10} {name}")
+        if "__mutmut_" in name:
+            statuses[name] = status
+    return statuses
+
+
+def _report(statuses: dict[str, str]) -> str:
+    """Per module: mutants killed of those tested, then every mutant that was not killed."""
+    counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for name, status in statuses.items():
+        counts[name.rsplit(".", 1)[0]][status] += 1
     lines = ["module: killed/tested (score); not killed"]
-    for module, counts in sorted(statuses.items()):
-        killed = sum(counts[status] for status in KILLED)
-        tested = killed + counts["survived"]
+    for module, of_module in sorted(counts.items()):
+        killed = sum(of_module[status] for status in KILLED)
+        tested = killed + of_module["survived"]
         score = f"{killed / tested:.1%}" if tested else "-"
-        others = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if s not in KILLED)
-        lines.append(f"{module}: {killed}/{tested} ({score}); {others or 'none'}")
-    return "\n".join([*lines, *not_killed])
+        others = ", ".join(f"{n} {s}" for s, n in sorted(of_module.items()) if s not in KILLED)
+        at_import = of_module["killed at import"]
+        lines.append(f"{module}: {killed}/{tested} ({score}, {at_import} at import); {others}")
+    not_killed = sorted(name for name, status in statuses.items() if status not in KILLED)
+    return "\n".join([*lines, *(f"  {statuses[name]:10} {name}" for name in not_killed)])
 
 
 if __name__ == "__main__":

@@ -166,6 +166,7 @@ def test_an_answer_stamped_with_a_normal_error_value_is_no_problem(error: object
     [
         ({"error": 100, "message": "Missing Api User"}, GoMagAuthError, "100: Missing Api User"),
         ({"error": 100, "message": "Eroare"}, GoMagAuthError, "100: Eroare"),
+        ({"error": "2", "message": "Missing Api User"}, GoMagAuthError, "'2': Missing Api User"),
         ({"error": "2", "message": "Wrong API key"}, GoMagAuthError, "'2': Wrong API key"),
         ({"error": "2", "message": "ApiKey lipsa"}, GoMagAuthError, "'2': ApiKey lipsa"),
         ({"error": "2", "message": "Unauthorized"}, GoMagAuthError, "'2': Unauthorized"),
