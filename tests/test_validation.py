@@ -1504,3 +1504,37 @@ def test_without_a_clock_the_run_judges_order_dates_by_the_shops_time_now():
     result = validate_orders(raw)
 
     assert result.orders["verdict"].tolist() == ["VALID", "MALFORMED"]
+
+
+def test_an_item_name_is_read_verbatim_a_json_number_as_its_text_and_an_object_refused():
+    raw = landed(
+        order("1", items=[product(name=2026)]), order("2", items=[product(name={"ro": "x"})])
+    )
+    result = validate(raw)
+    assert reasons(result) == {"2": "items[0].name: {…} is not text"}
+    assert result.items["name"].tolist() == ["2026"]
+
+
+@pytest.mark.parametrize("count", [19, 20, 21])
+def test_twenty_reasons_are_all_listed_and_only_more_are_counted(count: int):
+    raw = landed(order("1", items=[product(quantity="x")] * count))
+    message = reasons(validate(raw))["1"]
+    listed = message.split("; ")
+    assert len(listed) == min(count, 20) + (count > 20)
+    assert listed[-1] == (
+        "and 1 more" if count > 20 else f"items[{count - 1}].quantity: 'x' is not a number"
+    )
+
+
+def test_totals_stay_exact_past_28_significant_digits():
+    """``decimal``'s default context rounds to 28 digits; the sums use an exact one."""
+    price = "1234567890123456789012345678.91"
+    raw = landed(order("1", items=[product(price=price, quantity="3")], discounts=MISSING))
+    assert only_order(validate(raw))["items_total"] == "3703703670370370367037037036.73"
+
+
+@pytest.mark.parametrize(("fraction", "valid"), [(38, True), (39, False)])
+def test_an_iso_date_is_read_up_to_64_characters(fraction: int, valid: bool):
+    sent = "2026-10-01T10:00:00." + "0" * fraction + "+03:00"
+    result = validate(landed(order("1", date=sent)))
+    assert (len(sent), result.valid_count) == (26 + fraction, int(valid))
