@@ -109,16 +109,42 @@ def test_payload_text_survives_any_json_the_shop_sends(escape_unicode: bool) -> 
         payload_matches()
 
 
+@pytest.mark.parametrize("escape_unicode", [False, True])
 def test_string_and_json_numbers_are_kept_verbatim(
-    demo_shop: DemoShop, api_factory: ApiFactory
+    shop_factory: ShopFactory, api_factory: ApiFactory, read_page: PageReader, escape_unicode: bool
 ) -> None:
-    payloads = [
-        o.payload
-        for o in api_factory(demo_shop).fetch_orders(DAY, DAY + datetime.timedelta(6)).orders
+    """Every payload is its order's exact slice of the body: ``"2.00"`` strings, JSON numbers
+    and escapes as sent. A client that re-serializes the JSON fails on one of the two spellings
+    of diacritics, whichever way it writes them."""
+    shop = shop_factory(escape_unicode=escape_unicode)
+    end = DAY + datetime.timedelta(2)
+    listed = _expected_ids(shop, DAY, end)
+    window = {"startDate": DAY.isoformat(), "endDate": end.isoformat(), "limit": 100}
+    bodies = [read_page(shop, page=n, **window).text for n in range(1, len(listed) // 100 + 2)]
+    sent = {}
+    for number, body in enumerate(bodies):
+        sent |= _order_texts(body, listed[number * 100 : (number + 1) * 100])
+
+    result = api_factory(shop).fetch_orders(DAY, end)
+
+    assert {order.order_id: order.payload for order in result.orders} == sent
+    assert len(sent) == len(listed) > 100
+    spellings = [
+        r'"quantity": "[0-9]+\.00"',
+        r'"total": [0-9]+\.[0-9]+, "date"',
+        r"\\u0[0-9a-f]{3}",
     ]
-    assert any('"quantity": "2.00"' in payload for payload in payloads)
-    assert any(re.search(r'"total": [0-9]+\.[0-9]+, "date"', payload) for payload in payloads)
-    assert any(re.search(r'"customerId": [0-9]+', payload) for payload in payloads)
+    found = [any(re.search(spelling, text) for text in sent.values()) for spelling in spellings]
+    assert found == [True, True, escape_unicode], "what the comparison covers"
+
+
+def _order_texts(body: str, ids: list[str]) -> dict[str, str]:
+    """The text of each order of a page whose ``orders`` is keyed by id, cut by hand at the
+    keys around it: ``ids`` in page order, the last one followed by ``shippingAsProduct``."""
+    starts = [body.index(f'"{the_id}": {{') + len(f'"{the_id}": ') for the_id in ids]
+    ends = [body.index(f', "{the_id}": {{') for the_id in ids[1:]]
+    ends.append(body.rindex('}, "shippingAsProduct"'))
+    return {the_id: body[start:end] for the_id, start, end in zip(ids, starts, ends, strict=True)}
 
 
 def test_empty_window_as_empty_list_or_no_data_gives_no_orders(
@@ -192,6 +218,46 @@ def test_transient_fault_is_retried_then_the_window_completes(
     assert _ids(result) == expected
     assert result.retries == 1
     assert shop.traffic.requests == result.pages + 1
+
+
+@pytest.mark.parametrize("fault", ["no_data", "short_page"])
+@pytest.mark.parametrize("page", [2, 3])
+def test_no_data_or_a_short_page_mid_window_or_last_is_retried_not_taken_as_the_end(
+    shop_factory: ShopFactory, api_factory: ApiFactory, fault: str, page: int
+) -> None:
+    """Guards the gap check of ``OrderPage`` (pages.py): NO DATA or fewer orders than GoMag's
+    counts promise, on page 2 of 3 or on the last page, taken as the end of the window would
+    return it partial."""
+    shop = shop_factory()
+    expected = _expected_ids(shop)
+    assert math.ceil(len(expected) / 20) == 3, "the demo day fills three pages of 20"
+    shop.faults.queue(*["ok"] * (page - 1), fault)
+
+    result = api_factory(shop, page_limit=20).fetch_orders(DAY, DAY)
+
+    assert _ids(result) == expected
+    assert (result.pages, result.retries, shop.traffic.requests) == (3, 1, 4)
+
+
+@pytest.mark.parametrize("fault", ["no_data", "short_page"])
+def test_no_data_or_a_short_page_that_persists_mid_window_fails_naming_the_gap(
+    shop_factory: ShopFactory, api_factory: ApiFactory, fault: str
+) -> None:
+    """The unit-level twin of the reliability suite's persistent fault on a middle page."""
+    shop = shop_factory()
+    total = len(_expected_ids(shop))
+    shop.faults.queue("ok", *[fault] * 3)
+
+    with pytest.raises(GoMagApiError) as failure:
+        api_factory(shop, page_limit=20, max_attempts=3).fetch_orders(DAY, DAY)
+
+    says = {
+        "no_data": "NO DATA for page 2 of 3",
+        "short_page": f"10 orders on page 2 of 3, expected {min(20, total - 20)}",
+    }[fault]
+    assert type(failure.value) is GoMagApiError
+    assert f"page 2 of window {DAY}..{DAY}: {says} (gave up after 3 attempts)" in str(failure.value)
+    assert shop.traffic.requests == 1 + 3
 
 
 def test_429_waits_for_retry_after_when_given_and_backs_off_briefly_when_not(

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from store_fixtures import (
@@ -109,19 +110,30 @@ def test_summary_counts_orders_per_status(store, capsys):
 
     assert main(["--db", store.db_path, "summary"]) == 0
 
-    rows = dict(line.split() for line in capsys.readouterr().out.splitlines()[1:])
+    rows = _summary_rows(capsys.readouterr().out)
     assert rows["IMPORTED"] == "2"
     assert rows["DELETED_IN_ROA"] == "1"
     assert rows["MALFORMED"] == "1"
     assert rows["total"] == "4"
 
 
-def test_db_defaults_to_gomag_db_path(store, capsys, monkeypatch):
+def test_db_defaults_to_gomag_db_path_and_the_counts_are_that_files(store, capsys, monkeypatch):
+    other = OrderStore(db_path=str(Path(store.db_path).with_name("other.sqlite")))
+    other.save_orders_batch(make_orders(7, start=10), run_id="run-9", partition_date=PARTITION)
     monkeypatch.setenv("GOMAG_DB_PATH", store.db_path)
 
     assert main(["summary"]) == 0
+    from_env = _summary_rows(capsys.readouterr().out)
+    assert main(["--db", other.db_path, "summary"]) == 0
+    named = _summary_rows(capsys.readouterr().out)
 
-    assert "total" in capsys.readouterr().out
+    assert (from_env["IMPORTED"], from_env["MALFORMED"], from_env["total"]) == ("3", "1", "4")
+    assert (named["IMPORTED"], named["MALFORMED"], named["total"]) == ("7", "0", "7")
+
+
+def _summary_rows(out: str) -> dict[str, str]:
+    """``summary``'s table as status -> orders, its header left out."""
+    return dict(line.split() for line in out.splitlines()[1:])
 
 
 def test_a_missing_store_file_is_a_one_line_error(tmp_path, capsys):

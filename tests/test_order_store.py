@@ -4,6 +4,7 @@ of every order across runs (tier 2 of ``save_orders_batch``)."""
 import copy
 import datetime as dt
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from store_fixtures import (
     CHILD_TABLES,
     PARTITION,
+    FaultyStore,
     assert_every_order_accounted,
     child_rows,
     make_address,
@@ -40,6 +42,7 @@ from gomag_assets.resources.order_store.columns import (
     PERSONAL_FIELDS,
 )
 from gomag_assets.resources.order_store.decisions import NOTHING_TO_IMPORT
+from gomag_assets.resources.order_store.reports import no_orders
 
 FETCHED_AT = "2026-10-01T15:00:00+00:00"
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=300)
@@ -240,8 +243,7 @@ def test_validated_orders_can_be_saved_as_read(store):
         store.read_validated_orders(PARTITION), run_id="run-1", partition_date=PARTITION
     )
 
-    assert outcome.counts[OrderStatus.IMPORTED] == 3
-    assert outcome.counts[OrderStatus.MALFORMED] == 1
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 3, OrderStatus.MALFORMED: 1}
 
 
 # The whole order
@@ -388,6 +390,7 @@ def test_identical_rerun_writes_nothing_and_reports_already_imported(store):
     assert row_count(store.db_path, "order_items") == items_before == 1800
     assert row_count(store.db_path, "orders", "last_run_id = 'run-1'") == 600
     assert store.status_counts(run_id="run-2")[OrderStatus.ALREADY_IMPORTED] == 600
+    assert {order["error_message"] for order in store.run_orders("run-2")} == {None}
 
 
 def test_a_changed_payload_replaces_the_items_and_is_imported_again(store):
@@ -419,6 +422,7 @@ def test_a_cancelled_order_is_stored_cancelled_and_stays_so_unchanged(store):
     assert again.statuses["100000"] is OrderStatus.CANCELLED
     assert store.get_order("100000")["status"] == OrderStatus.CANCELLED
     assert store.get_order("100000")["last_run_id"] == "run-2"
+    assert store.run_orders("run-3")[0]["error_message"] is None
 
 
 def test_an_order_with_only_service_lines_is_skipped_with_a_reason(store):
@@ -478,6 +482,21 @@ def test_a_batch_repeating_an_order_id_is_refused_before_anything_is_written(sto
     assert sum(store.status_counts().values()) == 0
 
 
+@pytest.mark.parametrize("order_id", ["", None, 7, "1\ud800"], ids=repr)
+def test_an_order_id_that_cannot_key_the_store_is_refused_before_anything_is_written(
+    store, order_id
+):
+    with pytest.raises(ValueError) as refused:
+        store.save_orders_batch(
+            [make_order(0), make_order(1, order_id=order_id)],
+            run_id="run-1",
+            partition_date=PARTITION,
+        )
+
+    assert str(refused.value) == f"order_id must be a non-empty UTF-8 string, got {order_id!r}"
+    assert sum(store.status_counts().values()) == 0
+
+
 # Runs and history
 
 
@@ -490,14 +509,34 @@ def test_a_sync_run_records_its_window_and_counts_per_status(store):
 
     counts = store.finish_sync_run("run-1", "SUCCESS")
 
-    assert counts[OrderStatus.IMPORTED] == 6
-    assert counts[OrderStatus.MALFORMED] == 1
-    assert sum(counts.values()) == 7
-    assert store.status_counts(run_id="run-1", partition_date="2026-10-02")["IMPORTED"] == 2
+    assert counts == no_orders() | {OrderStatus.IMPORTED: 6, OrderStatus.MALFORMED: 1}
+    assert store.status_counts(run_id="run-1", partition_date="2026-10-02") == no_orders() | {
+        OrderStatus.IMPORTED: 2
+    }
     assert [o["order_id"] for o in store.run_orders("run-1", "2026-10-02")] == ["100010", "100011"]
     last = store.last_successful_import("2026-10-02")
     assert last is not None and dt.datetime.now(dt.UTC) - last < dt.timedelta(minutes=1)
     assert store.last_successful_import("2026-10-03") is None
+
+
+def test_each_transaction_stamps_its_orders_with_the_time_it_decided_them(tmp_path):
+    """A chunk decided later is stamped later (``TieredBatch._write_transaction``)."""
+    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"), chunk_size=2)
+    commits = []
+    store.faults.append(lambda conn, sql, rows: sql == "COMMIT" and _pause(commits))
+
+    store.save_orders_batch(make_orders(4), run_id="run-1", partition_date=PARTITION)
+
+    stamps = [order["decided_at"] for order in store.run_orders("run-1")]
+    assert len(commits) == 2
+    assert stamps[0] == stamps[1] < stamps[2] == stamps[3]
+
+
+def _pause(commits: list) -> bool:
+    """A fault that never fails: lets 20 ms pass at each commit, longer than a stamp's unit."""
+    commits.append(time.monotonic())
+    time.sleep(0.02)
+    return False
 
 
 def test_finishing_a_run_that_never_began_is_an_error(store):
@@ -528,13 +567,16 @@ def test_status_counts_without_a_run_count_orders_as_they_stand(store):
     store.save_orders_batch([make_malformed(5)], run_id="run-1", partition_date="2026-10-02")
     store.mark_deleted_in_roa("100000", "șters")
 
-    assert store.status_counts() == store.status_counts() | {
+    assert store.status_counts() == no_orders() | {
         "IMPORTED": 2,
         "DELETED_IN_ROA": 1,
         "MALFORMED": 1,
     }
-    assert store.status_counts(partition_date="2026-10-02")["MALFORMED"] == 1
-    assert sum(store.status_counts(partition_date=PARTITION).values()) == 3
+    assert store.status_counts(partition_date="2026-10-02") == no_orders() | {"MALFORMED": 1}
+    assert store.status_counts(partition_date=PARTITION) == no_orders() | {
+        "IMPORTED": 2,
+        "DELETED_IN_ROA": 1,
+    }
 
 
 def test_marking_an_unknown_order_deleted_is_an_error(store):

@@ -2,6 +2,7 @@
 crashes on insert never costs the others their place."""
 
 import copy
+import datetime as dt
 
 import pytest
 from store_fixtures import (
@@ -20,7 +21,9 @@ from store_fixtures import (
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore
-from gomag_assets.resources.order_store.tiers import RETRY_PART
+from gomag_assets.resources.order_store.decisions import Decision
+from gomag_assets.resources.order_store.reports import no_orders
+from gomag_assets.resources.order_store.tiers import RETRY_PART, _split
 
 
 def _poison_quantity_object(order):
@@ -41,6 +44,10 @@ def _poison_duplicate_line(order):
 
 def _poison_lone_surrogate_name(order):
     order["items"][0]["name"] = "Tricou \ud83d"
+
+
+def _poison_duplicate_last_line(order):
+    order["items"][2]["line_no"] = 0
 
 
 def _poison_missing_key(order):
@@ -103,6 +110,8 @@ def test_structural_preflight_keeps_malformed_orders_without_items_and_logs_them
     assert store.get_order("100004")["error_message"] == "date: missing"
     assert row_count(store.db_path, "order_items", "order_id IN ('100004', '100005')") == 0
     log_lines = store.errors_log_path.read_text(encoding="utf-8").splitlines()
+    logged_at = [dt.datetime.fromisoformat(line.split("\t")[0]) for line in log_lines]
+    assert max(dt.datetime.now(dt.UTC) - time for time in logged_at) < dt.timedelta(minutes=5)
     assert [line.split("\t")[1:] for line in log_lines] == [
         ["run-1", "100004", "GM-100004", "date: missing"],
         ["run-1", "100005", "GM-100005", "no items"],
@@ -166,6 +175,84 @@ def test_after_a_poison_order_the_rest_of_its_group_is_retried_in_parts(tmp_path
     assert row_count(store.db_path, "order_addresses") == 498 * 2
 
 
+SPLIT_POISONS = [
+    _poison_missing_key,
+    _poison_lone_surrogate_name,
+    _poison_duplicate_last_line,
+    _poison_discount_without_value,
+    _poison_unknown_address_kind,
+    _poison_payment_flag,
+]
+"""A poison in the first and in the last row an order has in its table, so that a failing-row
+position one off either way names the wrong order, and one in a dict rows cannot be built from."""
+
+
+@pytest.mark.parametrize("poison", SPLIT_POISONS, ids=lambda poison: poison.__name__[8:])
+def test_a_failing_group_is_retried_as_the_orders_before_the_poison_it_alone_and_the_rest(
+    tmp_path, poison
+):
+    """Guards the failing-row position of ``_write_stage`` (rows.py): one row off, the parts
+    retried no longer split the group at the poison order, though the bisection still ends with
+    the right statuses."""
+    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"))
+    parts = []
+    store.faults.append(_noting_run_rows(parts))
+    orders = make_orders(200)
+    poison(orders[120])
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 199, OrderStatus.MALFORMED: 1}
+    ids = [order["order_id"] for order in orders]
+    after = [ids[start : start + RETRY_PART] for start in range(121, 200, RETRY_PART)]
+    assert parts == [ids[:120], ids[120:121], *after]
+
+
+@pytest.mark.parametrize(
+    ("size", "failed", "parts"),
+    [
+        (10, 3, [3, 1, 6]),
+        (10, 0, [1, 9]),
+        (10, 9, [9, 1]),
+        (120, 5, [5, 1, RETRY_PART, RETRY_PART, 14]),
+        (11, None, [5, 6]),
+        (10, -1, [5, 5]),
+        (10, 10, [5, 5]),
+    ],
+)
+def test_a_group_is_split_around_its_failing_order_else_in_halves(size, failed, parts):
+    """``_split`` keeps every decision once, in order; a position it cannot use means halves."""
+    decisions = [Decision(make_order(n), OrderStatus.IMPORTED) for n in range(size)]
+
+    split = _split(decisions, failed)
+
+    assert [len(part) for part in split] == parts
+    assert [decision for part in split for decision in part] == decisions
+
+
+def test_a_valid_order_that_crashes_is_malformed_for_the_crash_alone(store):
+    """Only a MALFORMED verdict's reason is kept in front of the crash (``mark_malformed``)."""
+    orders = make_orders(3)
+    orders[1]["error_message"] = "a note validation should not have left"
+    _poison_quantity_object(orders[1])
+
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert store.get_order("100001")["error_message"].startswith("ProgrammingError: ")
+
+
+def _noting_run_rows(parts: list):
+    """A fault that never fails: notes the order ids of each group's run rows, i.e. of each
+    group that got as far as its last stage."""
+
+    def fault(conn, sql: str, rows: list) -> bool:
+        if sql.lstrip().startswith("INSERT INTO sync_run_orders"):
+            parts.append([row[1] for row in rows])
+        return False
+
+    return fault
+
+
 def _noting(seen: list, prefix: str):
     """A fault that never fails: notes each statement starting with ``prefix`` (and with how
     many rows, for ``executemany``)."""
@@ -191,6 +278,7 @@ def test_poison_orders_spread_through_a_batch_are_each_set_apart(store):
     assert_every_order_accounted(orders, outcome)
     malformed = {oid for oid, status in outcome.statuses.items() if status is OrderStatus.MALFORMED}
     assert malformed == {orders[position]["order_id"] for position in poisoned}
+    assert outcome.fallback_orders == 1200, "every chunk held a poison order"
     assert row_count(store.db_path, "order_items") == (1200 - len(poisoned)) * 3
 
 
@@ -212,14 +300,35 @@ def test_the_callers_order_dicts_are_never_changed(store):
     _poison_missing_number(orders[8])
     _poison_line_no_overflow(orders[9])
     before = copy.deepcopy(orders)
-    quantity = orders[7]["items"][1]["quantity"]
+    unbindable = orders[7]["items"][1]["quantity"]
 
     store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
     store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
 
+    assert orders[7]["items"][1]["quantity"] is unbindable
     orders[7]["items"][1]["quantity"] = before[7]["items"][1]["quantity"] = None  # object() != copy
     assert orders == before
-    assert quantity is not None
+
+
+def test_a_crashing_order_keeps_every_value_sqlite_can_hold_and_nulls_the_rest(store):
+    """``mark_malformed``: flags of 0/1, floats, SQLite-sized integers and text stay; objects,
+    huge integers and other flag values become NULL."""
+    orders = make_orders(2)
+    crashing = orders[1]
+    _poison_quantity_object(crashing)
+    crashing |= {"payment_online": True, "payment_completed": False, "totals_match": 2}
+    crashing |= {"total": 12.5, "customer_id": 42, "invoice_number": 2**70}
+    crashing |= {"observation": object(), "sales_agent": "Ana"}
+
+    store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    stored = store.get_order("100001")
+    assert stored["status"] == OrderStatus.MALFORMED
+    flags = ("payment_online", "payment_completed", "totals_match")
+    assert [stored[key] for key in flags] == [True, False, None]
+    numbers = ("total", "customer_id", "invoice_number")
+    assert [stored[key] for key in numbers] == ["12.5", "42", None]
+    assert (stored["observation"], stored["sales_agent"]) == (None, "Ana")
 
 
 def test_a_fixed_order_that_crashed_on_insert_is_imported_next_run(store):

@@ -1,12 +1,15 @@
 """The reconnect guard: a failing connection costs no committed work, the rest of the batch is
 written on a fresh connection, and an order the database loses twice ends ERROR until next run."""
 
+import sqlite3
+
 import pytest
 from store_fixtures import (
     PARTITION,
     FaultyStore,
     assert_every_order_accounted,
     make_address,
+    make_item,
     make_malformed,
     make_order,
     make_orders,
@@ -16,7 +19,8 @@ from store_fixtures import (
 )
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store import OrderStore, StoreUnavailable
+from gomag_assets.resources.order_store.reports import no_orders
 
 
 @pytest.fixture
@@ -94,7 +98,7 @@ def test_an_order_lost_twice_ends_error_and_is_imported_next_run(store, tmp_path
     assert first.counts[OrderStatus.MALFORMED] == 1
     assert first.reconnects == 2
     stored = store.get_order("100020")
-    assert stored["status"] == OrderStatus.ERROR
+    assert (stored["status"], stored["order_number"]) == (OrderStatus.ERROR, "GM-100020")
     assert "disk I/O error" in stored["error_message"]
 
     healthy = OrderStore(db_path=store.db_path)
@@ -168,3 +172,177 @@ def test_a_chunk_whose_commit_fails_is_written_again(tmp_path):
     assert outcome.reconnects == 1
     assert row_count(store.db_path, "order_items") == 900
     assert row_count(store.db_path, "sync_run_orders", "run_id = 'run-1'") == 300
+
+
+def test_a_first_import_that_loses_its_run_rows_is_reported_imported(store):
+    """Guards the reconnect guard's rollback of the group in flight (``_commit_survivors`` in
+    tiers.py): committed without it, the group's order rows outlive their lost run rows, and the
+    retry finds 50 orders it never imported already there (50 x ALREADY_IMPORTED)."""
+    orders = make_orders(50)
+    store.faults.append(nth_statement("INSERT INTO sync_run_orders", 1))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert_every_order_accounted(orders, outcome)
+    assert outcome.reconnects == 1
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 50}
+    assert store.status_counts(run_id="run-1") == outcome.counts
+    assert row_count(store.db_path, "orders", "first_run_id = 'run-1'") == 50
+    assert row_count(store.db_path, "order_items") == 150
+
+
+def test_a_deleted_order_whose_run_row_is_lost_twice_ends_error_and_stays_deleted(store):
+    """Guards the ``status <> 'DELETED_IN_ROA'`` condition of the ERROR upsert (rows.py): without
+    it the ERROR overwrites the deletion and the next run imports the order again."""
+    store.save_orders_batch(make_orders(3), run_id="run-1", partition_date=PARTITION)
+    store.mark_deleted_in_roa("100001", "anulată manual în ROA")
+    store.faults.append(rows_mention("100001", "INSERT INTO sync_run_orders", times=2))
+    orders = [make_order(0), make_order(1, version=2), make_order(2)]
+
+    lost = store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+    after = store.save_orders_batch(orders, run_id="run-3", partition_date=PARTITION)
+
+    assert lost.statuses == {
+        "100000": OrderStatus.ALREADY_IMPORTED,
+        "100001": OrderStatus.ERROR,
+        "100002": OrderStatus.ALREADY_IMPORTED,
+    }
+    assert after.statuses["100001"] is OrderStatus.DELETED_IN_ROA
+    assert after.counts == no_orders() | {
+        OrderStatus.ALREADY_IMPORTED: 2,
+        OrderStatus.DELETED_IN_ROA: 1,
+    }
+    stored = store.get_order("100001")
+    assert (stored["status"], stored["error_message"]) == (
+        "DELETED_IN_ROA",
+        "anulată manual în ROA",
+    )
+    assert stored["payload_sha256"] == make_order(1)["payload_sha256"]
+    assert [row["status"] for row in store.order_history("100001")] == [
+        "IMPORTED",
+        "ERROR",
+        "DELETED_IN_ROA",
+    ]
+
+
+class FillingStore(FaultyStore):
+    """The store on a disk that is full once the file has ``max_pages`` pages: every write
+    that grows it meets SQLite's own ``SQLITE_FULL``."""
+
+    max_pages: int
+
+    def _open_connection(self) -> sqlite3.Connection:
+        conn = super()._open_connection()
+        conn.execute(f"PRAGMA max_page_count = {int(self.max_pages)}")  # PRAGMA takes no "?"
+        return conn
+
+
+def test_a_full_disk_ends_the_batch_after_one_retry_instead_of_failing_every_order(tmp_path):
+    """Guards the ``refuses_writes`` re-raise in ``_retry_lost`` (tiers.py): without it every
+    order of the chunk is retried on its own against the full disk and ends ERROR, and the run
+    reports success."""
+    db_path = str(tmp_path / "gomag.sqlite")
+    OrderStore(db_path=db_path).save_orders_batch(
+        make_orders(10), run_id="run-1", partition_date=PARTITION
+    )
+    with sqlite3.connect(db_path) as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    store = FillingStore(db_path=db_path, max_pages=pages)
+    transactions = []
+    store.faults.append(lambda conn, sql, rows: transactions.append(sql) and False)
+
+    long_name = "Tricou cu broderie, " + "ț" * 3000  # its row needs pages of its own
+    orders = [make_order(n, items=[make_item(0, name=long_name)]) for n in range(10, 50)]
+
+    with pytest.raises(StoreUnavailable, match="the disk is full"):
+        store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
+
+    assert transactions.count("BEGIN IMMEDIATE") == 2, "the chunk, then its first order alone"
+    assert store.connections_opened == 2
+    assert row_count(db_path, "orders") == 10
+    assert row_count(db_path, "sync_run_orders", "run_id = 'run-2'") == 0
+
+
+def test_an_order_lost_twice_keeps_its_number_only_when_it_is_storable_text(store):
+    """The ERROR row of an order the store never held carries its number, or NULL for a number
+    SQLite cannot hold (``write_errors`` in rows.py)."""
+    orders = make_orders(3)
+    orders[2]["order_number"] = "GM-\udc80"
+    for order_id in ("100001", "100002"):
+        store.faults.append(rows_mention(order_id, "INSERT INTO order_items"))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 1, OrderStatus.ERROR: 2}
+    numbers = [store.get_order(o["order_id"])["order_number"] for o in orders]
+    assert numbers == ["GM-100000", "GM-100001", None]
+
+
+def test_an_order_lost_twice_before_its_rows_were_built_ends_error_whatever_its_dict(store):
+    """Guards the ERROR decision's ``write=False`` in ``_retry_lost`` (tiers.py): only its run
+    row is written, so a dict that could not give its order row still ends ERROR instead of
+    crashing the batch; the next run judges it MALFORMED."""
+    broken = {key: value for key, value in make_order(99).items() if key != "total"}
+    orders = [broken, *make_orders(5)]
+    store.faults.append(nth_statement("BEGIN IMMEDIATE", 1, 2))
+
+    lost = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+    again = OrderStore(db_path=store.db_path).save_orders_batch(
+        orders, run_id="run-2", partition_date=PARTITION
+    )
+
+    assert lost.counts == no_orders() | {OrderStatus.IMPORTED: 5, OrderStatus.ERROR: 1}
+    assert lost.statuses["100099"] is OrderStatus.ERROR
+    assert again.counts == no_orders() | {
+        OrderStatus.ALREADY_IMPORTED: 5,
+        OrderStatus.MALFORMED: 1,
+    }
+
+
+def _rolled_back_at(order_id: str, sql_part: str, occurrence: int):
+    """Fail the ``occurrence``-th statement containing ``sql_part`` whose rows carry
+    ``order_id``, rolling the transaction back first, as SQLite itself does on some I/O
+    errors."""
+    seen = 0
+
+    def fault(conn, sql: str, rows: list) -> bool:
+        nonlocal seen
+        if sql_part not in sql or not any(order_id in row for row in rows):
+            return False
+        seen += 1
+        if seen != occurrence:
+            return False
+        conn.rollback()
+        return True
+
+    return fault
+
+
+def test_work_that_sqlite_rolled_back_itself_is_written_again_not_counted_as_written(store):
+    """Guards the open-transaction check of ``_commit_survivors`` (tiers.py): once SQLite has
+    rolled the transaction back, the parts written earlier in it are lost with it, and must be
+    written again rather than reported as written."""
+    orders = make_orders(200)
+    orders[50]["items"][1]["line_no"] = 0  # its group is retried in parts: 0-49, 50, 51-100...
+    store.faults.append(_rolled_back_at("100120", "INSERT INTO order_items", occurrence=2))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.reconnects == 1
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 199, OrderStatus.MALFORMED: 1}
+    assert store.status_counts(run_id="run-1") == outcome.counts
+    assert store.status_counts() == outcome.counts
+    assert row_count(store.db_path, "order_items") == 199 * 3
+
+
+def test_an_order_whose_savepoint_fails_twice_ends_error_saying_which_statement(store):
+    """The reason of an ERROR names the control statement that failed (``_control``)."""
+    orders = make_orders(3)
+    store.faults.append(nth_statement("SAVEPOINT", 1, 2))
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 2, OrderStatus.ERROR: 1}
+    assert store.get_order("100000")["error_message"] == (
+        "ConnectionLost: SAVEPOINT order_group failed: disk I/O error (injected at SAVEPOINT)"
+    )

@@ -1,7 +1,9 @@
 """validate_orders: one verdict per landed order, plain-words reasons, exact money."""
 
 import json
+from datetime import datetime, timedelta
 from hashlib import sha256
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -39,6 +41,7 @@ from gomag_assets.validation.schemas import (
     ItemLine,
     Order,
 )
+from gomag_assets.validation.schemas.rules import FUTURE_TOLERANCE
 
 
 def validate(raw: list[tuple[str, str]], **options) -> ValidationResult:
@@ -257,6 +260,7 @@ def test_a_service_line_needs_no_sku_but_one_sent_must_be_text_and_is_named_once
 
 def test_payload_that_is_not_json_is_malformed():
     raw = [("1", "not json"), ("2", '{"id": "2", "items": [}'), ("3", ""), ("4", "[" * 100_000)]
+    raw.append(("5", '{"id": "5", "note": "a\x01b"}'))
     assert_malformed(
         raw,
         {
@@ -264,6 +268,7 @@ def test_payload_that_is_not_json_is_malformed():
             "2": "payload: not valid JSON (Expecting value at line 1 column 23)",
             "3": "payload: not valid JSON (Expecting value at line 1 column 1)",
             "4": "payload: nested too deeply to read",
+            "5": "payload: not valid JSON (Invalid control character at line 1 column 23)",
         },
     )
 
@@ -1442,3 +1447,132 @@ def test_dagster_types_reject_broken_discount_address_and_totals():
     assert not check_dagster_type(
         ORDER_DAGSTER_TYPE, result.orders.assign(totals_match=None)
     ).success
+
+
+# --- the order of reasons, the words for values, sums ------------------------------------
+
+
+def test_reasons_about_blocks_and_containers_follow_the_fields_of_the_order_table():
+    """Order-level reasons go by the subject's place in the order table, whatever made them:
+    a field's rule, an address field, a block or a container that is not an object or list."""
+    raw = landed(
+        order(
+            "1",
+            date=MISSING,
+            currency="lei",
+            billing=billing(city=["Iași"]),
+            shipping="x",
+            items="x",
+            discounts="y",
+        )
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "date: missing; currency: 'lei' is not a 3-letter upper-case currency code; "
+            "billing.city: […] is not text; shipping: 'x' is not an object; "
+            "items: 'x' is not a list or an object; discounts: 'y' is not a list or an object"
+        },
+    )
+
+
+def test_a_line_that_is_not_an_object_is_listed_in_its_place_and_the_next_lines_still_judged():
+    raw = landed(
+        order(
+            "1",
+            currency="lei",
+            items=[product(quantity="abc"), "x", product(price="-1")],
+            discounts=["y", discount(value="x")],
+        )
+    )
+    assert_malformed(
+        raw,
+        {
+            "1": "currency: 'lei' is not a 3-letter upper-case currency code; "
+            "items[0].quantity: 'abc' is not a number; items[1]: 'x' is not an object; "
+            "items[2].price: '-1' is negative; discounts[0]: 'y' is not an object; "
+            "discounts[1].value: 'x' is not a number"
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("quantity", "shown"),
+    [
+        (-(10**38), str(-(10**38))),
+        (-(10**39), str(-(10**39))[:40] + "…"),
+        ("x" * 40, repr("x" * 40)),
+        ("x" * 41, repr("x" * 40 + "…")),
+        (False, "false"),
+        (True, "true"),
+    ],
+    ids=["number-40", "number-41", "text-40", "text-41", "false", "true"],
+)
+def test_a_value_is_shown_whole_up_to_40_characters_and_json_flags_as_written(quantity, shown):
+    message = reasons(validate(landed(order("1", items=[product(quantity=quantity)]))))["1"]
+    assert message.startswith(f"items[0].quantity: {shown} is ")
+
+
+def test_sums_are_plain_decimal_text_without_trailing_zeros_or_exponent():
+    raw = landed(
+        order("1", items=[product(price="0.0000001", quantity="1")], discounts=MISSING),
+        order("2", items=[product(price="0.5", quantity="2")], discounts=[discount(value="0.5")]),
+    )
+    totals = validate(raw).orders[["items_total", "discount_total"]].values.tolist()
+    assert totals == [["0.0000001", "0"], ["1", "0.5"]]
+
+
+def test_an_order_of_one_service_line_has_nothing_to_import():
+    result = validate(landed(order("1", items=[service()])))
+    assert (result.malformed_count, result.orders["nothing_to_import"].tolist()) == (0, [True])
+
+
+@pytest.mark.parametrize(("vat", "valid"), [("9.5", True), ("99.99", True), ("100.5", False)])
+def test_a_vat_rate_may_have_a_fraction_up_to_100(vat: str, valid: bool):
+    result = validate(landed(order("1", items=[product(vat=vat)])))
+    assert result.valid_count == int(valid)
+
+
+def test_without_a_clock_the_run_judges_order_dates_by_the_shops_time_now():
+    """``now`` left out: the shop's clock (Europe/Bucharest), two days of tolerance."""
+    shop_now = datetime.now(ZoneInfo("Europe/Bucharest")).replace(tzinfo=None)
+    dates = [shop_now + FUTURE_TOLERANCE - timedelta(minutes=5), shop_now + timedelta(days=3)]
+    raw = landed(*(order(str(n), date=f"{d:%Y-%m-%d %H:%M:%S}") for n, d in enumerate(dates)))
+
+    result = validate_orders(raw)
+
+    assert result.orders["verdict"].tolist() == ["VALID", "MALFORMED"]
+
+
+def test_an_item_name_is_read_verbatim_a_json_number_as_its_text_and_an_object_refused():
+    raw = landed(
+        order("1", items=[product(name=2026)]), order("2", items=[product(name={"ro": "x"})])
+    )
+    result = validate(raw)
+    assert reasons(result) == {"2": "items[0].name: {…} is not text"}
+    assert result.items["name"].tolist() == ["2026"]
+
+
+@pytest.mark.parametrize("count", [19, 20, 21])
+def test_twenty_reasons_are_all_listed_and_only_more_are_counted(count: int):
+    raw = landed(order("1", items=[product(quantity="x")] * count))
+    message = reasons(validate(raw))["1"]
+    listed = message.split("; ")
+    assert len(listed) == min(count, 20) + (count > 20)
+    assert listed[-1] == (
+        "and 1 more" if count > 20 else f"items[{count - 1}].quantity: 'x' is not a number"
+    )
+
+
+def test_totals_stay_exact_past_28_significant_digits():
+    """``decimal``'s default context rounds to 28 digits; the sums use an exact one."""
+    price = "1234567890123456789012345678.91"
+    raw = landed(order("1", items=[product(price=price, quantity="3")], discounts=MISSING))
+    assert only_order(validate(raw))["items_total"] == "3703703670370370367037037036.73"
+
+
+@pytest.mark.parametrize(("fraction", "valid"), [(38, True), (39, False)])
+def test_an_iso_date_is_read_up_to_64_characters(fraction: int, valid: bool):
+    sent = "2026-10-01T10:00:00." + "0" * fraction + "+03:00"
+    result = validate(landed(order("1", date=sent)))
+    assert (len(sent), result.valid_count) == (26 + fraction, int(valid))
