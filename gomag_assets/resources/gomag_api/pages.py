@@ -111,8 +111,8 @@ def scan_container(body: str, position: int, read_value: ValueReader) -> tuple[l
 
 
 def skip_whitespace(body: str, position: int) -> int:
-    match = _WHITESPACE.match(body, position)
-    return match.end() if match else position
+    """The position after any JSON whitespace at ``position`` (the pattern always matches)."""
+    return _WHITESPACE.match(body, position).end()
 
 
 def _raw_order(member: Member, body: str) -> RawOrder:
