@@ -84,18 +84,17 @@ def decide(order: Mapping[str, Any], stored: StoredOrder | None) -> Decision:
 def mark_malformed(order: Mapping[str, Any], reason: str) -> dict[str, Any]:
     """A MALFORMED copy of ``order`` that the store can always write; ``order`` is not touched.
 
-    Items, discounts and addresses are dropped, and values SQLite cannot hold exactly (objects,
-    huge integers, lone surrogates) or flags other than True/False/0/1 become ``None``. A
-    validation reason already on the order is kept in front; a lone surrogate in a reason is
-    written as its ``\\udXXX`` escape.
+    Values SQLite cannot hold exactly (objects, huge integers, lone surrogates) or flags other
+    than True/False/0/1 become ``None``; its lines are not written, since a MALFORMED order keeps
+    only its order row (``rows_of``). A validation reason already on the order is kept in front;
+    a lone surrogate in a reason is written as its ``\\udXXX`` escape.
     """
     earlier = order.get("error_message") if order.get("verdict") == Verdict.MALFORMED else None
     present = {key: value if _is_storable(key, value) else None for key, value in order.items()}
     marked = dict.fromkeys(ORDER_HEADER) | present  # a dict missing some still gets its row
-    marked["verdict"] = Verdict.MALFORMED.value
     reasons = (str(part) for part in (earlier, reason) if part)
     marked["error_message"] = storable_text("; ".join(reasons))
-    return marked | {"items": [], "discounts": [], "addresses": []}
+    return marked
 
 
 def crash_reason(error: BaseException) -> str:
