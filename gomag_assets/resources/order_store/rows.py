@@ -9,8 +9,6 @@ An order dict from before schema 2 (no ``discounts``, ``addresses`` or detail ke
 with those read as empty or None; a key the first schema already required still must be there.
 """
 
-import json
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,26 +29,22 @@ from gomag_assets.resources.order_store.decisions import (
     crash_reason,
     decide,
 )
+from gomag_assets.resources.order_store.dialect import (
+    Dialect,
+    RowsFailed,
+    StoreConnection,
+    insert_statement,
+    placeholders,
+)
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
 from gomag_assets.resources.order_store.schema import ROW_SCHEMA, SCHEMA_VERSION
-from gomag_assets.resources.order_store.sqlite import insert_statement
 
-PER_ROW_ERRORS = (
-    sqlite3.IntegrityError,
-    sqlite3.InterfaceError,
-    sqlite3.ProgrammingError,
-    sqlite3.DataError,
-    ValueError,
-    TypeError,
-    OverflowError,
-    KeyError,
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, OverflowError)
+"""What building an order's rows raises for a dict missing a key or holding a wrong shape."""
+
+_READ_STORED = (
+    f"SELECT order_id, status, payload_sha256, {ROW_SCHEMA} FROM orders WHERE order_id IN "
 )
-"""Failures that belong to one order's values; anything else from SQLite is infrastructure."""
-
-_READ_STORED = f"""
-    SELECT order_id, status, payload_sha256, {ROW_SCHEMA} FROM orders
-    WHERE order_id IN (SELECT value FROM json_each(?))
-"""
 
 _ORDER_ROW = (
     "order_id",
@@ -81,7 +75,7 @@ class _ChildTable:
 
     def __init__(self, name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
         self.insert = insert_statement(name, ("order_id", *required, *optional))
-        self.delete = f"DELETE FROM {name} WHERE order_id IN (SELECT value FROM json_each(?))"
+        self.delete = f"DELETE FROM {name} WHERE order_id IN "
         self._required = _getter(required)
         self._optional = optional
         self._first_optional = 1 + len(required)
@@ -169,10 +163,11 @@ class OrderRows(NamedTuple):
     run_row: tuple[Any, ...]
 
 
-def decide_all(conn: sqlite3.Connection, orders: Sequence[Mapping[str, Any]]) -> list[Decision]:
+def decide_all(conn: StoreConnection, orders: Sequence[Mapping[str, Any]]) -> list[Decision]:
     """Decide every order against what the store holds for it now."""
-    ids = json.dumps([order["order_id"] for order in orders])
-    stored = {row[0]: StoredOrder(*row[1:]) for row in conn.execute(_READ_STORED, (ids,))}
+    ids = [order["order_id"] for order in orders]
+    found = conn.execute(_READ_STORED + _id_list(ids), ids)
+    stored = {row[0]: StoredOrder(*row[1:]) for row in found}
     return [decide(order, stored.get(order["order_id"])) for order in orders]
 
 
@@ -218,7 +213,7 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
 
 
 class GroupWriteFailed(Exception):
-    """A row of a group failed (see ``PER_ROW_ERRORS``); the group's writes must be undone.
+    """A row of a group failed on its values; the group's writes must be undone.
 
     ``position`` is the place in the group of the order the failing row belongs to, or ``None``
     when it cannot be told.
@@ -230,7 +225,7 @@ class GroupWriteFailed(Exception):
         self.cause = cause
 
 
-def write_rows(conn: sqlite3.Connection, group: Sequence[OrderRows]) -> None:
+def write_rows(dialect: Dialect, conn: StoreConnection, group: Sequence[OrderRows]) -> None:
     """Write a group: rewritten orders get their row and all their child rows replaced, every
     order gets a run row.
 
@@ -238,37 +233,39 @@ def write_rows(conn: sqlite3.Connection, group: Sequence[OrderRows]) -> None:
     values are where most rows fail, and a group that fails early wastes less work before its
     retry.
     """
+    write = partial(_write_stage, dialect, conn)
     rewritten = [position for position, rows in enumerate(group) if rows.order_row is not None]
     if rewritten:
-        ids = json.dumps([group[position].order_id for position in rewritten])
+        ids = [group[position].order_id for position in rewritten]
         for table in CHILD_TABLES:
-            _write_stage(conn, table.delete, [(ids,)], _position_unknown)
+            write(table.delete + _id_list(ids), [ids], _position_unknown)
         for index, table in enumerate(CHILD_TABLES):
             rows = [row for position in rewritten for row in group[position].children[index]]
-            _write_stage(conn, table.insert, rows, partial(_child_owner, group, rewritten, index))
+            write(table.insert, rows, partial(_child_owner, group, rewritten, index))
         order_rows = [group[position].order_row for position in rewritten]
-        _write_stage(conn, _UPSERT_ORDER, order_rows, rewritten.__getitem__)
-    _write_stage(conn, _RECORD_RUN_ORDER, [rows.run_row for rows in group], _same_position)
+        write(_UPSERT_ORDER, order_rows, rewritten.__getitem__)
+    write(_RECORD_RUN_ORDER, [rows.run_row for rows in group], _same_position)
+
+
+def _id_list(ids: Sequence[str]) -> str:
+    return f"({placeholders(len(ids))})"
 
 
 def _write_stage(
-    conn: sqlite3.Connection,
+    dialect: Dialect,
+    conn: StoreConnection,
     statement: str,
     rows: Sequence[Sequence[Any]],
     position_of_row: Callable[[int], int | None],
 ) -> None:
-    """``executemany``; on a per-row failure, tell which order the failing row belongs to.
-
-    Rows before the failing one have each changed exactly one row, so the change counter's
-    growth is the index of the failing row.
-    """
-    before = conn.total_changes
+    """The dialect's bulk write; on a per-row failure, tell which order the row belongs to."""
+    if not rows:
+        return
     try:
-        conn.executemany(statement, rows)
-    except PER_ROW_ERRORS as error:
-        failed_row = conn.total_changes - before
-        position = position_of_row(failed_row) if failed_row < len(rows) else None
-        raise GroupWriteFailed(position, error) from error
+        dialect.write_many(conn, statement, rows)
+    except RowsFailed as failure:
+        position = None if failure.row is None else position_of_row(failure.row)
+        raise GroupWriteFailed(position, failure.cause) from failure.cause
 
 
 def _child_owner(
@@ -290,7 +287,7 @@ def _position_unknown(row_index: int) -> None:
     return None
 
 
-def write_errors(conn: sqlite3.Connection, errors: Sequence[Decision], run: RunSlice) -> None:
+def write_errors(conn: StoreConnection, errors: Sequence[Decision], run: RunSlice) -> None:
     """Record orders whose write the database lost twice as ERROR, to be retried next run."""
     conn.executemany(
         _UPSERT_ERROR,

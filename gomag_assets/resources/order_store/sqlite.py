@@ -11,9 +11,11 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from gomag_assets.resources.order_store.dialect import RowsFailed
+from gomag_assets.resources.order_store.lossless_text import to_sqlite
 from gomag_assets.resources.order_store.schema import SCHEMA_VERSION, migration_from
 
 _WAL_RETRY_SECONDS = 0.01
@@ -79,15 +81,55 @@ def _primary_code(error: BaseException) -> int | None:
     return None if code is None else code & 0xFF  # extended codes carry the primary one
 
 
-def utc_now() -> str:
-    """The store's timestamp: ISO 8601 UTC to the millisecond, so rows sort by time as text."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+_PER_ROW_ERRORS = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.DataError,
+    ValueError,
+    TypeError,
+    OverflowError,
+)
+"""What a row's values make SQLite raise; anything else from SQLite is the file's doing."""
 
 
-def insert_statement(table: str, columns: Sequence[str]) -> str:
-    """``INSERT INTO table (columns) VALUES (?, ...)``: names from the store's own constants,
-    values always bound."""
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+class SqliteDialect:
+    """The order store in one SQLite file: one writer at a time, who waits up to
+    ``busy_timeout_ms`` for the write lock (so runs of one day, or of any two days, take turns)."""
+
+    errors = (sqlite3.Error,)
+    connection_errors = (sqlite3.Error,)
+
+    def __init__(self, db_path: str, busy_timeout_ms: int) -> None:
+        self.location = db_path
+        self._busy_timeout_ms = busy_timeout_ms
+
+    def connect(self) -> sqlite3.Connection:
+        return connect(self.location, self._busy_timeout_ms)
+
+    def begin_write(self, conn: sqlite3.Connection, partition_date: str | None) -> None:
+        conn.execute("BEGIN IMMEDIATE")  # the file's write lock serializes every writer
+
+    def write_many(
+        self, conn: sqlite3.Connection, statement: str, rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """``executemany``; rows before a failing one each changed exactly one row, so the
+        change counter's growth is the index of the failing row."""
+        before = conn.total_changes
+        try:
+            conn.executemany(statement, rows)
+        except _PER_ROW_ERRORS as error:
+            failed = conn.total_changes - before
+            raise RowsFailed(failed if failed < len(rows) else None, error) from error
+
+    def refuses_writes(self, error: BaseException) -> bool:
+        return refuses_writes(error)
+
+    def unavailable(self, error: BaseException) -> "StoreUnavailable":
+        return unavailable(self.location, self._busy_timeout_ms, error)
+
+    def payload_value(self, payload: str) -> str | bytes | None:
+        return to_sqlite(payload)
 
 
 def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:

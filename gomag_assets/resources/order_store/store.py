@@ -7,7 +7,6 @@ and the operator command at once. ``save_orders_batch`` writes in three tiers (s
 
 import datetime as dt
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,11 +19,12 @@ import pandas as pd
 
 from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
 from gomag_assets.resources.order_store import reports, validation_frames
-from gomag_assets.resources.order_store import sqlite as store_sqlite
+from gomag_assets.resources.order_store.dialect import Dialect, StoreConnection, utc_now
 from gomag_assets.resources.order_store.errors_log import append_records
-from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.resources.order_store.lossless_text import from_sqlite
+from gomag_assets.resources.order_store.postgres import PostgresDialect
 from gomag_assets.resources.order_store.reports import DaySummary, UnreconciledOrder
-from gomag_assets.resources.order_store.sqlite import StoreUnavailable
+from gomag_assets.resources.order_store.sqlite import SqliteDialect, StoreUnavailable
 from gomag_assets.resources.order_store.tiers import TieredBatch, require_unique_order_ids
 
 
@@ -55,6 +55,9 @@ class OrderStore(dg.ConfigurableResource):
     """The order store at ``db_path``."""
 
     db_path: str = "data/gomag.sqlite"
+    db_url: str = ""
+    """A ``postgresql://`` URL: the store lives in that PostgreSQL database instead of the
+    SQLite file at ``db_path``. It may hold a password: give it through ``EnvVar``."""
     errors_log: str = ""
     """Append-only log of MALFORMED orders; empty means ``sync_errors_history.log`` beside db."""
     busy_timeout_ms: int = 30000
@@ -83,18 +86,19 @@ class OrderStore(dg.ConfigurableResource):
     ) -> int:
         """Land the partition's payloads verbatim, replacing its previous landing; returns how
         many orders are landed (an id given twice keeps its first place and its last payload)."""
+        dialect = self._dialect()
         rows = [
             (
                 partition_date,
                 order.order_id,
                 landing_no,
-                to_sqlite(order.payload),
+                dialect.payload_value(order.payload),
                 fetched_at,
                 run_id,
             )
             for landing_no, order in enumerate(orders)
         ]
-        with self._transaction() as conn:
+        with self._transaction(partition_date) as conn:
             conn.execute("DELETE FROM raw_orders WHERE partition_date = ?", (partition_date,))
             conn.executemany(_LAND_RAW_ORDER, rows)
             return _count_raw(conn, partition_date)
@@ -123,7 +127,7 @@ class OrderStore(dg.ConfigurableResource):
     ) -> None:
         """Keep the partition's validation frames (CONTRACTS.md §4), replacing earlier ones;
         None is an empty frame."""
-        with self._transaction() as conn:
+        with self._transaction(partition_date) as conn:
             validation_frames.replace_partition(
                 conn,
                 partition_date,
@@ -148,13 +152,13 @@ class OrderStore(dg.ConfigurableResource):
     def begin_sync_run(self, run_id: str, window_start: str, window_end: str) -> None:
         """Record that a run started importing the partitions ``window_start``..``window_end``."""
         with self._transaction() as conn:
-            conn.execute(_BEGIN_RUN, (run_id, window_start, window_end, store_sqlite.utc_now()))
+            conn.execute(_BEGIN_RUN, (run_id, window_start, window_end, utc_now()))
 
     def finish_sync_run(self, run_id: str, outcome: str) -> dict[str, int]:
         """Close a run with its outcome; returns (and stores) its orders per status."""
         with self._transaction() as conn:
             counts = reports.status_counts(conn, run_id)
-            finished = (store_sqlite.utc_now(), outcome, json.dumps(counts), run_id)
+            finished = (utc_now(), outcome, json.dumps(counts), run_id)
             if conn.execute(_FINISH_RUN, finished).rowcount == 0:
                 raise LookupError(f"unknown sync run {run_id!r}: begin_sync_run was not called")
         return counts
@@ -183,6 +187,7 @@ class OrderStore(dg.ConfigurableResource):
         valid = [order for order in orders if order.get("verdict") != Verdict.MALFORMED]
         with self._refusals_explained():
             batch = TieredBatch(
+                self._dialect(),
                 self._open_connection,
                 run_id=run_id,
                 partition_date=partition_date,
@@ -240,18 +245,29 @@ class OrderStore(dg.ConfigurableResource):
     def mark_deleted_in_roa(self, order_id: str, reason: str) -> None:
         """Record that an operator deleted the order downstream; syncs will not bring it back."""
         with self._transaction() as conn:
-            marked = (OrderStatus.DELETED_IN_ROA.value, reason, store_sqlite.utc_now(), order_id)
+            marked = (OrderStatus.DELETED_IN_ROA.value, reason, utc_now(), order_id)
             if conn.execute(_MARK_DELETED, marked).rowcount == 0:
                 raise LookupError(f"unknown order id {order_id!r}")
 
     # Connections
 
-    def _open_connection(self) -> sqlite3.Connection:
+    def _dialect(self) -> Dialect:
+        """The database the store lives in: PostgreSQL at ``db_url`` if set, else SQLite."""
+        if self.db_url:
+            return PostgresDialect(self.db_url, self.busy_timeout_ms)
+        return SqliteDialect(self.db_path, self.busy_timeout_ms)
+
+    @property
+    def location(self) -> str:
+        """Where the store is, fit to show (a PostgreSQL URL without its password)."""
+        return self._dialect().location
+
+    def _open_connection(self) -> StoreConnection:
         """Every connection the store uses comes from here (tests override it to inject faults)."""
-        return store_sqlite.connect(self.db_path, self.busy_timeout_ms)
+        return self._dialect().connect()
 
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
+    def _connection(self) -> Iterator[StoreConnection]:
         with self._refusals_explained():
             conn = self._open_connection()
             try:
@@ -261,23 +277,33 @@ class OrderStore(dg.ConfigurableResource):
 
     @contextmanager
     def _refusals_explained(self) -> Iterator[None]:
-        """Raise SQLite's "this file cannot be used" answers as ``StoreUnavailable`` naming it."""
+        """Raise the database's "this store cannot be used" answers as ``StoreUnavailable``."""
+        dialect = self._dialect()
         try:
             yield
         except StoreUnavailable:
             raise
-        except sqlite3.Error as error:
-            if not store_sqlite.refuses_writes(error):
+        except dialect.errors as error:
+            if not dialect.refuses_writes(error):
                 raise
-            raise store_sqlite.unavailable(self.db_path, self.busy_timeout_ms, error) from error
+            raise dialect.unavailable(error) from error
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as conn, store_sqlite.immediate_transaction(conn):
-            yield conn
+    def _transaction(self, partition_date: str | None = None) -> Iterator[StoreConnection]:
+        """One write transaction, committed whole or rolled back; one of ``partition_date``
+        waits for any other transaction of that day."""
+        with self._connection() as conn:
+            self._dialect().begin_write(conn, partition_date)
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
 
-def _count_raw(conn: sqlite3.Connection, partition_date: str) -> int:
+def _count_raw(conn: StoreConnection, partition_date: str) -> int:
     return conn.execute(_COUNT_RAW_ORDERS, (partition_date,)).fetchone()[0]
 
 

@@ -7,7 +7,6 @@ A frame without one of the store's columns (one made before schema 2) has it sto
 """
 
 import math
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -24,8 +23,8 @@ from gomag_assets.resources.order_store.columns import (
     PERSONAL_FIELDS,
     as_flag,
 )
+from gomag_assets.resources.order_store.dialect import StoreConnection, insert_statement
 from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
-from gomag_assets.resources.order_store.sqlite import insert_statement
 
 
 class _ChildTable(NamedTuple):
@@ -64,7 +63,7 @@ _SELECT_MALFORMED = """
 
 
 def replace_partition(
-    conn: sqlite3.Connection,
+    conn: StoreConnection,
     partition_date: str,
     run_id: str,
     orders: pd.DataFrame,
@@ -95,7 +94,7 @@ def replace_partition(
         )
 
 
-def read_partition(conn: sqlite3.Connection, partition_date: str) -> list[dict[str, Any]]:
+def read_partition(conn: StoreConnection, partition_date: str) -> list[dict[str, Any]]:
     """The partition's orders as §5 dicts, in validation order; lines ordered by ``line_no``,
     addresses billing first."""
     lines: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -115,7 +114,7 @@ def read_partition(conn: sqlite3.Connection, partition_date: str) -> list[dict[s
     return orders
 
 
-def read_malformed(conn: sqlite3.Connection, partition_date: str) -> list[dict[str, Any]]:
+def read_malformed(conn: StoreConnection, partition_date: str) -> list[dict[str, Any]]:
     """MALFORMED verdicts of the partition: order_id, order_number, error_message."""
     read = _reader(("order_id", "order_number", "error_message"))
     return [read(row) for row in conn.execute(_SELECT_MALFORMED, (partition_date,))]

@@ -1,0 +1,85 @@
+"""What the tier engine needs of a database: the one seam between the store and SQLite or
+PostgreSQL.
+
+Statements are written once, with ``?`` placeholders, in the SQL both databases speak
+(``INSERT ... ON CONFLICT``, savepoints); each dialect supplies connections that take them, the
+start of a write transaction, its bulk write, and which of its errors belong to one order's
+values and which to the connection.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class StoreConnection(Protocol):
+    """The part of a DB-API connection the store uses (``sqlite3.Connection`` is one)."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class RowsFailed(Exception):
+    """A bulk write failed on a row's values; ``row`` is its index when the database can tell."""
+
+    def __init__(self, row: int | None, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.row = row
+        self.cause = cause
+
+
+class Dialect(Protocol):
+    """One database the order store can live in."""
+
+    location: str
+    """Where the store is, fit to show: a file path, or a URL without its password."""
+    errors: tuple[type[BaseException], ...]
+    """Every error the driver raises."""
+    connection_errors: tuple[type[BaseException], ...]
+    """Errors of the connection or the server, not of any one order: reconnect and retry."""
+
+    def connect(self) -> StoreConnection:
+        """A connection in autocommit mode to a store whose tables are up to date."""
+        ...
+
+    def begin_write(self, conn: StoreConnection, partition_date: str | None) -> None:
+        """Start a write transaction; one of ``partition_date`` waits for any other of that day."""
+        ...
+
+    def write_many(self, conn: StoreConnection, statement: str, rows: Sequence[Sequence[Any]]):
+        """Run ``statement`` for every row; :class:`RowsFailed` when a row's values fail."""
+        ...
+
+    def refuses_writes(self, error: BaseException) -> bool:
+        """True when the store refuses every write (full, read-only, no access)."""
+        ...
+
+    def unavailable(self, error: BaseException) -> Exception:
+        """The clear ``StoreUnavailable`` for ``error``, naming the store and what to do."""
+        ...
+
+    def payload_value(self, payload: str) -> Any:
+        """The value to bind for a raw payload so that it reads back verbatim."""
+        ...
+
+
+def utc_now() -> str:
+    """The store's timestamp: ISO 8601 UTC to the millisecond, so rows sort by time as text."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def insert_statement(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...)``: names from the store's own constants,
+    values always bound."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def placeholders(count: int) -> str:
+    """``?, ?, ...``: one bound value per item of an ``IN (...)`` list."""
+    return ", ".join("?" * count)
