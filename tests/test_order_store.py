@@ -3,7 +3,6 @@ of every order across runs (tier 2 of ``save_orders_batch``)."""
 
 import copy
 import datetime as dt
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +25,12 @@ from store_fixtures import (
     make_order,
     make_orders,
     old_shape,
+    query,
     row_count,
     stored_items,
 )
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.resources.order_store.columns import (
     ADDRESS_COLUMNS,
     DISCOUNT_COLUMNS,
@@ -278,10 +277,10 @@ def test_the_whole_order_round_trips_exactly(store):
         assert {c: stored[c] for c in kept} == {c: order[c] for c in kept}
         for key in ("items", "discounts", "addresses"):
             assert stored[key] == order[key]
-    with sqlite3.connect(store.db_path) as conn:
-        flags = conn.execute(
-            "SELECT payment_online, payment_completed, totals_match FROM orders ORDER BY order_id"
-        ).fetchall()
+    flags = query(
+        store,
+        "SELECT payment_online, payment_completed, totals_match FROM orders ORDER BY order_id",
+    )
     assert flags == [(1, None, 1), (0, 0, 0)]
 
 

@@ -22,7 +22,6 @@ from store_fixtures import (
 )
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.resources.order_store.decisions import Decision
 from gomag_assets.resources.order_store.reports import no_orders
 from gomag_assets.resources.order_store.tiers import RETRY_PART, _split

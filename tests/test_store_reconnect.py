@@ -41,6 +41,7 @@ def _batch_with_poison_and_malformed() -> list[dict]:
     return orders + valid
 
 
+@pytest.mark.sqlite_only  # counts on SQLite naming the failing row (PostgreSQL bisects)
 def test_rollback_failure_mid_loop_commits_survivors_and_finishes_on_a_new_connection(store):
     orders = _batch_with_poison_and_malformed()
     # ROLLBACK TO #1 undoes the whole chunk; #2 would undo order 100100 alone, and fails.
@@ -240,6 +241,7 @@ class FillingStore(FaultyStore):
         return conn
 
 
+@pytest.mark.sqlite_only  # SQLite's own SQLITE_FULL; PostgreSQL's refusals: test_postgres_faults
 def test_a_full_disk_ends_the_batch_after_one_retry_instead_of_failing_every_order(tmp_path):
     """Guards the ``refuses_writes`` re-raise in ``_retry_lost`` (tiers.py): without it every
     order of the chunk is retried on its own against the full disk and ends ERROR, and the run
@@ -281,13 +283,15 @@ def test_an_order_lost_twice_keeps_its_number_only_when_it_is_storable_text(stor
     assert numbers == ["GM-100000", "GM-100001", None]
 
 
-def test_an_order_lost_twice_before_its_rows_were_built_ends_error_whatever_its_dict(store):
+def test_an_order_lost_twice_before_its_rows_were_built_ends_error_whatever_its_dict(
+    store, make_store
+):
     """Guards the ERROR decision's ``write=False`` in ``_retry_lost`` (tiers.py): only its run
     row is written, so a dict that could not give its order row still ends ERROR instead of
     crashing the batch; the next run judges it MALFORMED."""
     broken = {key: value for key, value in make_order(99).items() if key != "total"}
     orders = [broken, *make_orders(5)]
-    store.faults.append(nth_statement("BEGIN IMMEDIATE", 1, 2))
+    store.faults.append(nth_statement("BEGIN", 1, 2))
 
     lost = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
     again = make_store().save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
@@ -319,6 +323,7 @@ def _rolled_back_at(order_id: str, sql_part: str, occurrence: int):
     return fault
 
 
+@pytest.mark.sqlite_only  # sqlite3's own rollback
 def test_work_that_sqlite_rolled_back_itself_is_written_again_not_counted_as_written(store):
     """Guards the open-transaction check of ``_commit_survivors`` (tiers.py): once SQLite has
     rolled the transaction back, the parts written earlier in it are lost with it, and must be

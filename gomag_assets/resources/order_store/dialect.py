@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from gomag_assets.resources.order_store.lossless_text import TextCodec
+
 
 class StoreConnection(Protocol):
     """The part of a DB-API connection the store uses (``sqlite3.Connection`` is one)."""
@@ -43,6 +45,8 @@ class Dialect(Protocol):
     """Every error the driver raises."""
     connection_errors: tuple[type[BaseException], ...]
     """Errors of the connection or the server, not of any one order: reconnect and retry."""
+    text: TextCodec
+    """How validation's text is kept exactly, whatever it holds."""
 
     def connect(self) -> StoreConnection:
         """A connection in autocommit mode to a store whose tables are up to date."""

@@ -22,6 +22,7 @@ from psycopg.adapt import Dumper
 from psycopg.pq import TransactionStatus
 
 from gomag_assets.resources.order_store.dialect import RowsFailed
+from gomag_assets.resources.order_store.lossless_text import POSTGRES_TEXT
 from gomag_assets.resources.order_store.postgres_schema import ensure_schema
 from gomag_assets.resources.order_store.sqlite import StoreUnavailable
 
@@ -122,6 +123,7 @@ class PostgresDialect:
     errors = (psycopg.Error,)
     connection_errors = (psycopg.Error,)
     """Per-row errors are caught inside :meth:`write_many`; any other is the server's."""
+    text = POSTGRES_TEXT
 
     def __init__(self, url: str, connect_timeout_ms: int) -> None:
         self._url = url

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gomag_assets.resources.order_store.dialect import RowsFailed
-from gomag_assets.resources.order_store.lossless_text import to_sqlite
+from gomag_assets.resources.order_store.lossless_text import SQLITE_TEXT, to_sqlite
 from gomag_assets.resources.order_store.schema import SCHEMA_VERSION, migration_from
 
 _WAL_RETRY_SECONDS = 0.01
@@ -99,6 +99,7 @@ class SqliteDialect:
 
     errors = (sqlite3.Error,)
     connection_errors = (sqlite3.Error,)
+    text = SQLITE_TEXT
 
     def __init__(self, db_path: str, busy_timeout_ms: int) -> None:
         self.location = db_path

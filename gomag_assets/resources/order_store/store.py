@@ -130,6 +130,7 @@ class OrderStore(dg.ConfigurableResource):
         with self._transaction(partition_date) as conn:
             validation_frames.replace_partition(
                 conn,
+                self._dialect().text,
                 partition_date,
                 run_id,
                 orders,
@@ -140,12 +141,12 @@ class OrderStore(dg.ConfigurableResource):
     def read_validated_orders(self, partition_date: str) -> list[dict[str, Any]]:
         """The partition's orders as the dicts ``save_orders_batch`` takes (CONTRACTS.md §5)."""
         with self._connection() as conn:
-            return validation_frames.read_partition(conn, partition_date)
+            return validation_frames.read_partition(conn, self._dialect().text, partition_date)
 
     def malformed_orders(self, partition_date: str) -> list[dict[str, Any]]:
         """The partition's MALFORMED verdicts: order_id, order_number, error_message."""
         with self._connection() as conn:
-            return validation_frames.read_malformed(conn, partition_date)
+            return validation_frames.read_malformed(conn, self._dialect().text, partition_date)
 
     # Sync runs
 
