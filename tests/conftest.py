@@ -146,7 +146,7 @@ def make_store(
     )
 
     def make(store_class: type[OrderStore] = OrderStore, **fields: Any) -> OrderStore:
-        return store_class(db_path=db_path, db_url=url, **fields)
+        return store_class(**({"db_path": db_path, "db_url": url} | fields))
 
     return make
 

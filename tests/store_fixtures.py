@@ -174,7 +174,7 @@ Where = OrderStore | str | Path
 
 
 @contextmanager
-def _reading(where: Where) -> Iterator[Any]:
+def reading(where: Where) -> Iterator[Any]:
     """A plain connection to the store's database: no fault of a ``FaultyStore`` reaches it."""
     conn = where._dialect().connect() if isinstance(where, OrderStore) else sqlite3.connect(where)
     try:
@@ -185,7 +185,7 @@ def _reading(where: Where) -> Iterator[Any]:
 
 def query(where: Where, sql: str, *params: Any) -> list[tuple]:
     """Rows read straight from the database, not through the store's methods."""
-    with _reading(where) as conn:
+    with reading(where) as conn:
         return [tuple(row) for row in conn.execute(sql, params).fetchall()]
 
 

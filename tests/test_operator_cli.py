@@ -19,7 +19,6 @@ from gomag_assets.operator_cli import DEFAULT_REASON, main
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.resources.order_store.columns import PERSONAL_FIELDS
 
-
 pytestmark = pytest.mark.both_backends
 
 

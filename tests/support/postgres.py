@@ -11,12 +11,19 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
 EXTERNAL_URL = os.environ.get("GOMAG_TEST_POSTGRES_URL", "")
 _names = itertools.count(1)
+
+
+def with_setting(url: str, name: str, value: str) -> str:
+    """``url`` whose sessions start with the server setting ``name`` at ``value``."""
+    parts = urlsplit(url)
+    options = urlencode({"options": f"-c {name}={value}"}, quote_via=quote)
+    return urlunsplit(parts._replace(query="&".join(filter(None, [parts.query, options]))))
 
 
 def with_database(url: str, database: str) -> str:
