@@ -8,7 +8,7 @@ import httpx
 import pytest
 from store_fixtures import FaultyStore
 from support.loopback import LoopbackServer, Respond
-from support.postgres import TestServer
+from support.postgres import LocalPostgres
 from support.retries import FAST_RETRIES
 
 from gomag_assets.demo import DemoShop, DemoShopConfig
@@ -118,9 +118,9 @@ def db_path(tmp_path) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[TestServer]:
+def postgres_server() -> Iterator[LocalPostgres]:
     """The session's PostgreSQL server, started on first use (or ``GOMAG_TEST_POSTGRES_URL``)."""
-    server = TestServer()
+    server = LocalPostgres()
     yield server
     server.close()
 

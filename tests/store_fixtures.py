@@ -273,12 +273,22 @@ class FaultyConnection:
         rows = list(rows)
         self._check(sql, rows)
         cursor = self._conn.executemany(sql, rows)
-        if "INSERT INTO order_items" in sql:
-            self._store.items_written.extend((self.number, row[0]) for row in rows)
+        self._note_items(sql, rows)
         return cursor
+
+    def copy_in(self, insert: Any, rows: Sequence[Sequence[Any]]) -> None:
+        """PostgreSQL's bulk insert: faults see it as the insert it stands for."""
+        rows = list(rows)
+        self._check(insert.sql, rows)
+        self._conn.copy_in(insert, rows)
+        self._note_items(insert.sql, rows)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
+
+    def _note_items(self, sql: str, rows: list) -> None:
+        if "INSERT INTO order_items" in sql:
+            self._store.items_written.extend((self.number, row[0]) for row in rows)
 
     def _check(self, sql: str, rows: list) -> None:
         if self.broken or any(fault(self, sql, rows) for fault in self._store.faults):

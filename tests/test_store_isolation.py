@@ -164,7 +164,14 @@ def test_one_poison_order_does_not_block_the_batch(
 @pytest.mark.sqlite_only  # PostgreSQL does not tell which row of a bulk write failed
 @pytest.mark.parametrize("poison", LINE_POISONS, ids=lambda poison: poison.__name__[8:])
 def test_a_poison_line_is_traced_to_its_order_without_bisecting_the_group(make_store, poison):
-    store = make_store(FaultyStore)
+    store, rollbacks = _poison_at_333_of_500(make_store(FaultyStore), poison)
+
+    assert len(rollbacks) == 2, "once for the group, once for the poison order alone"
+
+
+def _poison_at_333_of_500(store: FaultyStore, poison) -> tuple[FaultyStore, list]:
+    """Save 500 orders, the 334th poisoned; check that only it is set apart, and return the
+    store and its ``ROLLBACK TO`` statements."""
     rollbacks = []
     store.faults.append(_noting(rollbacks, "ROLLBACK TO"))
     orders = make_orders(500)
@@ -173,10 +180,11 @@ def test_a_poison_line_is_traced_to_its_order_without_bisecting_the_group(make_s
     outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
 
     assert_every_order_accounted(orders, outcome)
-    assert outcome.counts[OrderStatus.IMPORTED] == 499
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 499, OrderStatus.MALFORMED: 1}
     assert outcome.statuses["100333"] is OrderStatus.MALFORMED
-    assert len(rollbacks) == 2, "once for the group, once for the poison order alone"
     assert row_count(store, "order_addresses") == 499 * 2
+    assert child_rows(store, "100333") == dict.fromkeys(CHILD_TABLES, 0)
+    return store, rollbacks
 
 
 @pytest.mark.sqlite_only  # PostgreSQL does not tell which row of a bulk write failed
@@ -240,19 +248,9 @@ def test_on_postgres_a_poison_line_is_found_by_bisecting_in_a_logarithmic_number
     poison order, one rollback per halving that still holds it (500 orders: 9 halvings)."""
     if backend != "postgres":
         pytest.skip("SQLite names the failing row; its own test counts two rollbacks")
-    store = make_store(FaultyStore)
-    rollbacks = []
-    store.faults.append(_noting(rollbacks, "ROLLBACK TO"))
-    orders = make_orders(500)
-    poison(orders[333])
+    store, rollbacks = _poison_at_333_of_500(make_store(FaultyStore), poison)
 
-    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
-
-    assert_every_order_accounted(orders, outcome)
-    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 499, OrderStatus.MALFORMED: 1}
     assert 2 <= len(rollbacks) <= 2 + math.ceil(math.log2(500))
-    assert row_count(store, "order_addresses") == 499 * 2
-    assert child_rows(store, "100333") == dict.fromkeys(CHILD_TABLES, 0)
 
 
 @pytest.mark.parametrize(

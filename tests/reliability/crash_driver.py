@@ -30,7 +30,7 @@ from unittest import mock
 
 from store_fixtures import PARTITION, FaultyStore, make_malformed, make_orders, nth_statement
 from support.lockstep import child_env
-from support.postgres import TestServer
+from support.postgres import LocalPostgres
 
 from gomag_assets.resources.order_store import errors_log
 
@@ -252,7 +252,7 @@ def plan(workdir: Path, postgres: str = "") -> dict[str, Any]:
     ``postgres`` (a server's URL) each in a fresh database of its own."""
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    fresh = TestServer(url=postgres).fresh_database if postgres else lambda: ""
+    fresh = LocalPostgres(url=postgres).fresh_database if postgres else lambda: ""
     census_path = workdir / "census" / "gomag.sqlite"
     census_path.parent.mkdir(parents=True)
     clock, counts = census(str(census_path), fresh())

@@ -78,6 +78,7 @@ def test_the_server_stopped_mid_batch_loses_only_the_open_chunk_which_is_written
         pytest.skip("GOMAG_TEST_POSTGRES_URL names a server these tests may not stop")
     store = make_store(FaultyStore, chunk_size=200)
     batch = _batch()
+    postgres_server.checkpoint()  # recovery replays this test's writes only
 
     def crash_and_recover(conn: FaultyConnection) -> None:
         postgres_server.stop_immediately()  # every backend dies; nothing is flushed
@@ -100,6 +101,7 @@ def test_a_server_that_stays_down_is_a_clear_error_and_the_rerun_completes(
         pytest.skip("GOMAG_TEST_POSTGRES_URL names a server these tests may not stop")
     store = make_store(FaultyStore, chunk_size=200, busy_timeout_ms=500)
     batch = _batch()
+    postgres_server.checkpoint()  # recovery replays this test's writes only
     store.faults.append(_on_items(2, lambda conn: postgres_server.stop_immediately()))
 
     try:

@@ -7,7 +7,9 @@ start of a write transaction, its bulk write, and which of its errors belong to 
 values and which to the connection.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -56,8 +58,11 @@ class Dialect(Protocol):
         """Start a write transaction; one of ``partition_date`` waits for any other of that day."""
         ...
 
-    def write_many(self, conn: StoreConnection, statement: str, rows: Sequence[Sequence[Any]]):
-        """Run ``statement`` for every row; :class:`RowsFailed` when a row's values fail."""
+    def write_many(
+        self, conn: StoreConnection, statement: "Insert | str", rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Run ``statement`` for every row, in bulk; :class:`RowsFailed` when a row's values
+        fail."""
         ...
 
     def refuses_writes(self, error: BaseException) -> bool:
@@ -71,6 +76,46 @@ class Dialect(Protocol):
     def payload_value(self, payload: str) -> Any:
         """The value to bind for a raw payload so that it reads back verbatim."""
         ...
+
+
+@dataclass(frozen=True)
+class Insert:
+    """An ``INSERT`` of bound rows into ``table``'s ``columns``, with what to do on a
+    conflict: a dialect may write the rows its own faster way (PostgreSQL: ``COPY``)."""
+
+    table: str
+    columns: tuple[str, ...]
+    on_conflict: str = ""
+    """``ON CONFLICT ...``, or empty."""
+
+    @property
+    def sql(self) -> str:
+        return " ".join(
+            filter(None, [insert_statement(self.table, self.columns), self.on_conflict])
+        )
+
+    def __str__(self) -> str:
+        return self.sql
+
+
+def upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], kept: tuple[str, ...] = ()):
+    """An :class:`Insert` that updates every column but ``key`` and ``kept`` on a conflict."""
+    updated = [f"{column} = excluded.{column}" for column in columns if column not in key + kept]
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(updated)}"
+    return Insert(table, columns, conflict)
+
+
+@contextmanager
+def transaction(conn: StoreConnection, begin: Callable[[], object]) -> Iterator[StoreConnection]:
+    """Run the block as one transaction opened by ``begin``: all of it is committed, or none."""
+    begin()
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def utc_now() -> str:

@@ -12,6 +12,7 @@ positions ``BIGINT``; raw payloads ``BYTEA`` (see ``PostgresDialect.payload_valu
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from gomag_assets.resources.order_store.columns import (
@@ -21,7 +22,13 @@ from gomag_assets.resources.order_store.columns import (
     OPTIONAL_FLAGS,
     ORDER_COLUMNS,
 )
-from gomag_assets.resources.order_store.schema import ROW_SCHEMA, SCHEMA_VERSION
+from gomag_assets.resources.order_store.dialect import transaction
+from gomag_assets.resources.order_store.schema import (
+    ROW_SCHEMA,
+    SCHEMA_VERSION,
+    SYNC_RUN_ORDERS,
+    SYNC_RUNS,
+)
 
 _FIRST_VERSION = 2
 """The version a new PostgreSQL store is created at."""
@@ -151,28 +158,8 @@ _TABLES = (
         PRIMARY KEY (order_id, kind)
     )
     """,
-    """
-    CREATE TABLE sync_runs (
-        run_id TEXT PRIMARY KEY,
-        window_start TEXT,
-        window_end TEXT,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        outcome TEXT,
-        counts_json TEXT
-    )
-    """,
-    """
-    CREATE TABLE sync_run_orders (
-        run_id TEXT NOT NULL,
-        order_id TEXT NOT NULL REFERENCES orders (order_id),
-        partition_date TEXT NOT NULL,
-        status TEXT NOT NULL,
-        error_message TEXT,
-        decided_at TEXT NOT NULL,
-        PRIMARY KEY (run_id, order_id)
-    )
-    """,
+    SYNC_RUNS,
+    SYNC_RUN_ORDERS,
     "CREATE INDEX sync_run_orders_by_order ON sync_run_orders (order_id)",
     "CREATE INDEX sync_run_orders_by_day ON sync_run_orders (run_id, partition_date, status)",
     "CREATE INDEX orders_by_partition ON orders (partition_date)",
@@ -201,8 +188,7 @@ def ensure_schema(conn: Any, begin: Callable[[Any, str | None], None]) -> None:
     one transaction that concurrent creators take turns on."""
     if _version(conn) >= SCHEMA_VERSION:
         return
-    begin(conn, None)
-    try:
+    with transaction(conn, partial(begin, conn, None)):
         conn.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
         conn.execute(_CREATE_VERSION_TABLE)
         version = _version(conn)  # read again under the lock: another process may be done
@@ -211,11 +197,6 @@ def ensure_schema(conn: Any, begin: Callable[[Any, str | None], None]) -> None:
                 conn.execute(statement)
             conn.execute("DELETE FROM store_schema")
             conn.execute("INSERT INTO store_schema (version) VALUES (?)", (SCHEMA_VERSION,))
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
 
 
 def _version(conn: Any) -> int:

@@ -31,10 +31,11 @@ from gomag_assets.resources.order_store.decisions import (
 )
 from gomag_assets.resources.order_store.dialect import (
     Dialect,
+    Insert,
     RowsFailed,
     StoreConnection,
-    insert_statement,
     placeholders,
+    upsert,
 )
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
 from gomag_assets.resources.order_store.schema import ROW_SCHEMA, SCHEMA_VERSION
@@ -58,15 +59,7 @@ _ORDER_ROW = (
     "updated_at",
     ROW_SCHEMA,
 )
-_UPSERT_ORDER = (
-    insert_statement("orders", _ORDER_ROW)
-    + " ON CONFLICT (order_id) DO UPDATE SET "
-    + ", ".join(
-        f"{column} = excluded.{column}"
-        for column in _ORDER_ROW
-        if column not in ("order_id", "first_run_id")
-    )
-)
+_UPSERT_ORDER = upsert("orders", _ORDER_ROW, key=("order_id",), kept=("first_run_id",))
 
 
 class _ChildTable:
@@ -74,7 +67,7 @@ class _ChildTable:
     schema's), ``optional`` ones read as None when missing."""
 
     def __init__(self, name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-        self.insert = insert_statement(name, ("order_id", *required, *optional))
+        self.insert = Insert(name, ("order_id", *required, *optional))
         self.delete = f"DELETE FROM {name} WHERE order_id IN "
         self._required = _getter(required)
         self._optional = optional
@@ -110,16 +103,11 @@ _ADDRESSES = _ChildTable("order_addresses", ("kind",), ADDRESS_COLUMNS[2:])
 CHILD_TABLES = (_ITEMS, _DISCOUNTS, _ADDRESSES)
 """An order's child tables, in the order a group writes them; ``OrderRows.children`` follows it."""
 
-_RECORD_RUN_ORDER = """
-    INSERT INTO sync_run_orders (
-        run_id, order_id, partition_date, status, error_message, decided_at)
-    VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (run_id, order_id) DO UPDATE SET
-        partition_date = excluded.partition_date,
-        status = excluded.status,
-        error_message = excluded.error_message,
-        decided_at = excluded.decided_at
-"""
+_RECORD_RUN_ORDER = upsert(
+    "sync_run_orders",
+    ("run_id", "order_id", "partition_date", "status", "error_message", "decided_at"),
+    key=("run_id", "order_id"),
+)
 
 # An ERROR keeps the order's last good row and child rows; the status alone sends it back to the
 # next run. An order an operator deleted downstream stays deleted.
@@ -254,7 +242,7 @@ def _id_list(ids: Sequence[str]) -> str:
 def _write_stage(
     dialect: Dialect,
     conn: StoreConnection,
-    statement: str,
+    statement: Insert | str,
     rows: Sequence[Sequence[Any]],
     position_of_row: Callable[[int], int | None],
 ) -> None:
@@ -305,7 +293,8 @@ def write_errors(conn: StoreConnection, errors: Sequence[Decision], run: RunSlic
             for decision in errors
         ],
     )
-    conn.executemany(_RECORD_RUN_ORDER, [rows_of(decision, run).run_row for decision in errors])
+    run_rows = [rows_of(decision, run).run_row for decision in errors]
+    conn.executemany(_RECORD_RUN_ORDER.sql, run_rows)
 
 
 def _storable_text_or_none(value: object) -> str | None:

@@ -9,12 +9,12 @@ half-way through with ``database is locked``. When SQLite says the file itself c
 
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from gomag_assets.resources.order_store.dialect import RowsFailed
+from gomag_assets.resources.order_store.dialect import Insert, RowsFailed, transaction
 from gomag_assets.resources.order_store.lossless_text import SQLITE_TEXT, to_sqlite
 from gomag_assets.resources.order_store.schema import SCHEMA_VERSION, migration_from
 
@@ -112,13 +112,13 @@ class SqliteDialect:
         conn.execute("BEGIN IMMEDIATE")  # the file's write lock serializes every writer
 
     def write_many(
-        self, conn: sqlite3.Connection, statement: str, rows: Sequence[Sequence[Any]]
+        self, conn: sqlite3.Connection, statement: Insert | str, rows: Sequence[Sequence[Any]]
     ) -> None:
         """``executemany``; rows before a failing one each changed exactly one row, so the
         change counter's growth is the index of the failing row."""
         before = conn.total_changes
         try:
-            conn.executemany(statement, rows)
+            conn.executemany(str(statement), rows)
         except _PER_ROW_ERRORS as error:
             failed = conn.total_changes - before
             raise RowsFailed(failed if failed < len(rows) else None, error) from error
@@ -158,19 +158,6 @@ def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     return conn
 
 
-@contextmanager
-def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Run the block as one write transaction: all of it is committed, or none of it."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
 def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     """Switch to WAL, waiting up to ``busy_timeout_ms`` for other connections like any write.
 
@@ -194,7 +181,7 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
     transaction: a crash leaves the file at its old version, whole."""
     if _schema_version(conn) >= SCHEMA_VERSION:
         return
-    with immediate_transaction(conn):
+    with transaction(conn, partial(conn.execute, "BEGIN IMMEDIATE")):
         # Read again under the write lock: another process may have got there first.
         version = _schema_version(conn)
         if version >= SCHEMA_VERSION:

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,7 +20,12 @@ import pandas as pd
 
 from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
 from gomag_assets.resources.order_store import reports, validation_frames
-from gomag_assets.resources.order_store.dialect import Dialect, StoreConnection, utc_now
+from gomag_assets.resources.order_store.dialect import (
+    Dialect,
+    StoreConnection,
+    transaction,
+    utc_now,
+)
 from gomag_assets.resources.order_store.errors_log import append_records
 from gomag_assets.resources.order_store.lossless_text import from_sqlite
 from gomag_assets.resources.order_store.postgres import PostgresDialect
@@ -293,15 +299,9 @@ class OrderStore(dg.ConfigurableResource):
     def _transaction(self, partition_date: str | None = None) -> Iterator[StoreConnection]:
         """One write transaction, committed whole or rolled back; one of ``partition_date``
         waits for any other transaction of that day."""
-        with self._connection() as conn:
-            self._dialect().begin_write(conn, partition_date)
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        begin = self._dialect().begin_write
+        with self._connection() as conn, transaction(conn, partial(begin, conn, partition_date)):
+            yield conn
 
 
 def _count_raw(conn: StoreConnection, partition_date: str) -> int:
