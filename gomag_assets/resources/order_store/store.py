@@ -1,4 +1,6 @@
-"""The SQLite order store: raw landings, validation verdicts, imported orders and run history.
+"""The order store: raw landings, validation verdicts, imported orders and run history, in an
+SQLite file or, with ``db_url``, a PostgreSQL database (the dialect: :mod:`sqlite`,
+:mod:`postgres`).
 
 Each public method opens its own connection, so one resource can serve assets, sensors, checks
 and the operator command at once. ``save_orders_batch`` writes in three tiers (see
@@ -58,7 +60,7 @@ class BatchOutcome:
 
 
 class OrderStore(dg.ConfigurableResource):
-    """The order store at ``db_path``."""
+    """The order store at ``db_path``, or in the PostgreSQL database at ``db_url``."""
 
     db_path: str = "data/gomag.sqlite"
     db_url: str = ""

@@ -1,18 +1,23 @@
 """The write path of ``OrderStore.save_orders_batch``: bulk first, isolation when a row fails.
+Written once for both databases; the dialect (:mod:`sqlite`, :mod:`postgres`) opens the
+transactions, writes in bulk and says which errors are a row's and which the connection's.
 
-Each chunk is one ``BEGIN IMMEDIATE`` transaction. Inside it, a group of orders is written with
-``executemany`` under a savepoint; if a row fails (a value SQLite cannot bind, a constraint), the
-group is rolled back to its savepoint and retried in parts, each under its own savepoint, down to
-the one order that fails, which is kept as MALFORMED. The parts are the orders before the failing
-one, that order alone, and the orders after it in parts of at most ``RETRY_PART`` orders; halves
-when the failing order cannot be told.
+Each chunk is one write transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``BEGIN`` and the
+day's advisory lock). Inside it, a group of orders is written in bulk under a savepoint; if a row
+fails (a value the database cannot take, a constraint), the group is rolled back to its
+savepoint and retried in parts, each under its own savepoint, down to the one order that fails,
+which is kept as MALFORMED. The parts are the orders before the failing one, that order alone,
+and the orders after it in parts of at most ``RETRY_PART`` orders; halves when the failing order
+cannot be told (always on PostgreSQL, which does not say which row of a bulk write failed).
 
-A failing connection (disk, lock, I/O) is not a row's fault: the reconnect guard commits what
-survived, opens a fresh connection and retries the lost orders once, one by one; an order that
-fails again ends ERROR and is retried by the next run. A retry that fails because the file itself
-refuses writes (locked past ``busy_timeout``, read-only, full, damaged) ends the batch with that
-error instead: every other order would fail, or wait, the same way.
+A failing connection (disk, lock, I/O, a server gone or restarting, a timeout) is not a row's
+fault: the reconnect guard commits what survived, opens a fresh connection and retries the lost
+orders once, one by one; an order that fails again ends ERROR and is retried by the next run. A
+retry that fails because the store itself refuses writes (SQLite: locked past ``busy_timeout``,
+read-only, full, damaged; PostgreSQL: read-only, full, no access) ends the batch with that error
+instead: every other order would fail, or wait, the same way.
 """
+
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
