@@ -8,7 +8,6 @@ and the operator command at once. ``save_orders_batch`` writes in three tiers (s
 """
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ import dagster as dg
 import pandas as pd
 
 from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
-from gomag_assets.resources.order_store import reports, validation_frames
+from gomag_assets.resources.order_store import landings, reports, sync_runs, validation_frames
 from gomag_assets.resources.order_store.dialect import (
     Dialect,
     StoreConnection,
@@ -29,7 +28,6 @@ from gomag_assets.resources.order_store.dialect import (
     utc_now,
 )
 from gomag_assets.resources.order_store.errors_log import append_records
-from gomag_assets.resources.order_store.lossless_text import from_sqlite
 from gomag_assets.resources.order_store.postgres import PostgresDialect
 from gomag_assets.resources.order_store.reports import DaySummary, UnreconciledOrder
 from gomag_assets.resources.order_store.sqlite import SqliteDialect, StoreUnavailable
@@ -94,33 +92,20 @@ class OrderStore(dg.ConfigurableResource):
     ) -> int:
         """Land the partition's payloads verbatim, replacing its previous landing; returns how
         many orders are landed (an id given twice keeps its first place and its last payload)."""
-        dialect = self._dialect()
-        rows = [
-            (
-                partition_date,
-                order.order_id,
-                landing_no,
-                dialect.payload_value(order.payload),
-                fetched_at,
-                run_id,
-            )
-            for landing_no, order in enumerate(orders)
-        ]
+        landed = [(order.order_id, order.payload) for order in orders]
         with self._transaction(partition_date) as conn:
-            conn.execute("DELETE FROM raw_orders WHERE partition_date = ?", (partition_date,))
-            conn.executemany(_LAND_RAW_ORDER, rows)
-            return _count_raw(conn, partition_date)
+            dialect = self._dialect()
+            return landings.replace_day(conn, dialect, partition_date, run_id, landed, fetched_at)
 
     def read_raw_orders(self, partition_date: str) -> list[tuple[str, str]]:
         """``(order_id, payload)`` of the partition in landing order, payloads as given."""
         with self._connection() as conn:
-            rows = conn.execute(_READ_RAW_ORDERS, (partition_date,)).fetchall()
-        return [(order_id, from_sqlite(payload)) for order_id, payload in rows]
+            return landings.read_day(conn, partition_date)
 
     def count_raw_orders(self, partition_date: str) -> int:
         """How many orders the partition's landing holds: what later stages must account for."""
         with self._connection() as conn:
-            return _count_raw(conn, partition_date)
+            return landings.count_day(conn, partition_date)
 
     # Validation verdicts
 
@@ -161,22 +146,17 @@ class OrderStore(dg.ConfigurableResource):
     def begin_sync_run(self, run_id: str, window_start: str, window_end: str) -> None:
         """Record that a run started importing the partitions ``window_start``..``window_end``."""
         with self._transaction() as conn:
-            conn.execute(_BEGIN_RUN, (run_id, window_start, window_end, utc_now()))
+            sync_runs.begin(conn, run_id, window_start, window_end)
 
     def finish_sync_run(self, run_id: str, outcome: str) -> dict[str, int]:
         """Close a run with its outcome; returns (and stores) its orders per status."""
         with self._transaction() as conn:
-            counts = reports.status_counts(conn, run_id)
-            finished = (utc_now(), outcome, json.dumps(counts), run_id)
-            if conn.execute(_FINISH_RUN, finished).rowcount == 0:
-                raise LookupError(f"unknown sync run {run_id!r}: begin_sync_run was not called")
-        return counts
+            return sync_runs.finish(conn, run_id, outcome)
 
     def last_successful_import(self, partition_date: str) -> dt.datetime | None:
         """When a successful run covering ``partition_date`` last finished, if ever."""
         with self._connection() as conn:
-            (finished,) = conn.execute(_LAST_SUCCESS, (partition_date, partition_date)).fetchone()
-        return dt.datetime.fromisoformat(finished) if finished else None
+            return sync_runs.last_success(conn, partition_date)
 
     # Orders
 
@@ -306,31 +286,4 @@ class OrderStore(dg.ConfigurableResource):
             yield conn
 
 
-def _count_raw(conn: StoreConnection, partition_date: str) -> int:
-    return conn.execute(_COUNT_RAW_ORDERS, (partition_date,)).fetchone()[0]
-
-
-_LAND_RAW_ORDER = """
-    INSERT INTO raw_orders (partition_date, order_id, landing_no, payload, fetched_at, run_id)
-    VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (partition_date, order_id) DO UPDATE SET payload = excluded.payload
-"""
-_READ_RAW_ORDERS = """
-    SELECT order_id, payload FROM raw_orders WHERE partition_date = ? ORDER BY landing_no
-"""
-_COUNT_RAW_ORDERS = "SELECT count(*) FROM raw_orders WHERE partition_date = ?"
-_BEGIN_RUN = """
-    INSERT INTO sync_runs (run_id, window_start, window_end, started_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (run_id) DO UPDATE SET
-        window_start = excluded.window_start,
-        window_end = excluded.window_end,
-        finished_at = NULL,
-        outcome = NULL,
-        counts_json = NULL
-"""
-_FINISH_RUN = "UPDATE sync_runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE run_id = ?"
-_LAST_SUCCESS = """
-    SELECT max(finished_at) FROM sync_runs
-    WHERE outcome = 'SUCCESS' AND window_start <= ? AND ? <= window_end
-"""
 _MARK_DELETED = "UPDATE orders SET status = ?, error_message = ?, updated_at = ? WHERE order_id = ?"

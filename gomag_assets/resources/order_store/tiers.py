@@ -18,7 +18,6 @@ read-only, full, damaged; PostgreSQL: read-only, full, no access) ends the batch
 instead: every other order would fail, or wait, the same way.
 """
 
-
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
