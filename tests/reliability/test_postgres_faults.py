@@ -248,3 +248,25 @@ def test_runs_of_different_days_write_at_the_same_time(make_store):
 
     assert outcome.counts[OrderStatus.IMPORTED] == 100
     assert query(first, "SELECT count(*) FROM orders WHERE status = 'IMPORTED'")[0][0] == 200
+
+
+def test_a_read_only_server_gives_a_clear_error_naming_the_store_and_changes_nothing(
+    make_store, figures
+):
+    """``default_transaction_read_only`` (as on a standby): every write meets 25006."""
+    writable = make_store()
+    batch = _batch()
+    writable.save_orders_batch(batch[:51], run_id="run-1", partition_date=PARTITION)
+    read_only = make_store(
+        db_url=with_setting(writable.db_url, "default_transaction_read_only", "on")
+    )
+
+    with pytest.raises(StoreUnavailable, match="read-only") as refused:
+        read_only.save_orders_batch(batch, run_id="run-2", partition_date=PARTITION)
+
+    assert str(refused.value).startswith("order store postgresql://postgres@")
+    assert read_only.status_counts()[OrderStatus.IMPORTED] == 50, "reads still work"
+    settled = account(writable, batch[:51], {"100900"})
+    figures.add(GUARANTEE, orders_tried=len(batch), half_written=len(settled.broken))
+    assert settled.broken == [] and settled.whole == 51
+    assert query(writable, "SELECT count(*) FROM sync_run_orders WHERE run_id = 'run-2'") == [(0,)]

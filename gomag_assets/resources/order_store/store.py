@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
 from gomag_assets.resources.order_store import landings, reports, sync_runs, validation_frames
@@ -61,7 +62,7 @@ class OrderStore(dg.ConfigurableResource):
     """The order store at ``db_path``, or in the PostgreSQL database at ``db_url``."""
 
     db_path: str = "data/gomag.sqlite"
-    db_url: str = ""
+    db_url: str = Field(default="", repr=False)  # may hold a password: kept out of reprs
     """A ``postgresql://`` URL: the store lives in that PostgreSQL database instead of the
     SQLite file at ``db_path``. It may hold a password: give it through ``EnvVar``."""
     errors_log: str = ""
