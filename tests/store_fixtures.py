@@ -306,10 +306,19 @@ class FaultyStore(OrderStore):
     def faults(self) -> list[Fault]:
         return self._faults
 
+    _error: type[Exception] | None = PrivateAttr(default=None)
+
     @property
     def injected_error(self) -> type[Exception]:
-        """What a fault raises: the driver's error for a failing connection."""
+        """What a fault raises: the driver's error for a failing connection, unless
+        :meth:`inject` chose another."""
+        if self._error is not None:
+            return self._error
         return psycopg.OperationalError if self.db_url else sqlite3.OperationalError
+
+    def inject(self, error: type[Exception]) -> None:
+        """Make faults raise ``error`` from now on."""
+        self._error = error
 
     @property
     def connections_opened(self) -> int:

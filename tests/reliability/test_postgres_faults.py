@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
+from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 from store_fixtures import (
     PARTITION,
@@ -18,6 +19,7 @@ from store_fixtures import (
     FaultyStore,
     make_malformed,
     make_orders,
+    nth_statement,
     query,
 )
 from support.days import NEXT_DAY
@@ -25,6 +27,7 @@ from support.postgres import with_setting
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import StoreUnavailable
+from gomag_assets.resources.order_store.reports import no_orders
 from reliability.store_checks import account, imported_more_than_once
 
 GUARANTEE = "postgres faults"
@@ -270,3 +273,30 @@ def test_a_read_only_server_gives_a_clear_error_naming_the_store_and_changes_not
     figures.add(GUARANTEE, orders_tried=len(batch), half_written=len(settled.broken))
     assert settled.broken == [] and settled.whole == 51
     assert query(writable, "SELECT count(*) FROM sync_run_orders WHERE run_id = 'run-2'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pg_errors.SerializationFailure,  # 40001
+        pg_errors.DeadlockDetected,  # 40P01
+        pg_errors.AdminShutdown,  # 57P01
+        pg_errors.QueryCanceled,  # 57014
+        psycopg.InterfaceError,  # the connection already closed
+    ],
+    ids=lambda error: error.__name__,
+)
+def test_connection_level_errors_take_the_reconnect_path_not_malformed(make_store, error):
+    """The errors PostgreSQL raises for the connection or the transaction, not for an order's
+    values: the chunk is retried on a fresh connection and no order becomes MALFORMED."""
+    store = make_store(FaultyStore, chunk_size=200)
+    store.inject(error)
+    store.faults.append(nth_statement("INSERT INTO order_items", 2))
+    batch = _batch()
+
+    outcome = store.save_orders_batch(batch, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.reconnects == 1
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 600, OrderStatus.MALFORMED: 1}
+    settled = account(store, batch, {"100900"})
+    assert (settled.whole, settled.broken) == (len(batch), [])
