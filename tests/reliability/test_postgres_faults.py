@@ -144,7 +144,7 @@ def test_a_statement_past_the_timeout_is_retried_on_a_fresh_connection(make_stor
     write waits until ``statement_timeout`` cancels it (57014), and the lock goes once the store
     has reconnected."""
     url = make_store().db_url
-    timeout_url = with_setting(url, "statement_timeout", "1000")
+    timeout_url = with_setting(url, "statement_timeout", "2000")  # only the lock wait takes long
     store = make_store(FaultyStore, chunk_size=200, db_url=timeout_url)
     batch = _batch()
     locker = psycopg.connect(url, autocommit=True)
