@@ -25,7 +25,7 @@ from gomag_assets.resources.order_store.columns import (
     ORDER_DETAILS,
     ORDER_HEADER,
 )
-from gomag_assets.resources.order_store.sqlite import insert_statement
+from gomag_assets.resources.order_store.dialect import insert_statement
 
 _ORDER_ROW = insert_statement(
     "orders",

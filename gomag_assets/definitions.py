@@ -36,6 +36,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
         ),
         "order_store": OrderStore(
             db_path=str(settings.db_path),
+            # The URL may hold a password: the resource reads it from the environment itself.
+            db_url=EnvVar("GOMAG_DB_URL") if settings.db_on_postgres else "",
             errors_log=str(settings.errors_log),
             store_pii=settings.store_pii,
         ),

@@ -1,11 +1,13 @@
 """``gomag-orders``: what an operator does to the order store between syncs.
 
-    gomag-orders [--db PATH] mark-deleted ORDER_ID [--reason TEXT]
-    gomag-orders [--db PATH] history ORDER_ID
-    gomag-orders [--db PATH] summary
+    gomag-orders [--db PATH | --db-url URL] mark-deleted ORDER_ID [--reason TEXT]
+    gomag-orders [--db PATH | --db-url URL] history ORDER_ID
+    gomag-orders [--db PATH | --db-url URL] summary
 
-``--db`` defaults to ``$GOMAG_DB_PATH``, else ``data/gomag.sqlite``. Failures print one line on
-stderr and exit 1 (argparse's own usage errors exit 2).
+``--db-url`` (default ``$GOMAG_DB_URL``) names a PostgreSQL store; without it the store is the
+SQLite file ``--db``, default ``$GOMAG_DB_PATH``, else ``data/gomag.sqlite``. Failures print
+one line on stderr and exit 1 (argparse's own usage errors exit 2); a URL is shown without its
+password.
 """
 
 import argparse
@@ -15,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore, StoreUnavailable
@@ -26,17 +30,17 @@ _PROG = "gomag-orders"
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one operator command; returns the process exit status."""
     args = _parser().parse_args(argv)
-    if not Path(args.db).is_file():
-        return _fail(f"no order store at {args.db} (set --db or GOMAG_DB_PATH)")
-    store = OrderStore(db_path=args.db)
+    if not args.db_url and not Path(args.db).is_file():
+        return _fail(f"no order store at {args.db} (set --db or GOMAG_DB_PATH, or --db-url)")
+    store = OrderStore(db_path=args.db, db_url=args.db_url)
     try:
         args.run(store, args)
     except LookupError as error:
         return _fail(str(error.args[0]))
     except StoreUnavailable as error:
-        return _fail(str(error))  # names the file already
-    except sqlite3.Error as error:
-        return _fail(f"cannot use the order store at {args.db}: {error}")
+        return _fail(str(error))  # names the store already
+    except (sqlite3.Error, psycopg.Error) as error:
+        return _fail(f"cannot use the order store at {store.location}: {error}")
     return 0
 
 
@@ -121,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
         "--db",
         default=os.environ.get("GOMAG_DB_PATH", "data/gomag.sqlite"),
         help="the order store file (default: $GOMAG_DB_PATH or data/gomag.sqlite)",
+    )
+    parser.add_argument(
+        "--db-url",
+        default=os.environ.get("GOMAG_DB_URL", ""),
+        help="a postgresql:// URL: the order store in PostgreSQL (default: $GOMAG_DB_URL)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 

@@ -2,6 +2,9 @@
 
 Secrets (``GOMAG_API_KEY``, ``GOMAG_ALERT_WEBHOOK``) are not read here: resources take them
 through ``dagster.EnvVar`` so their values never reach run config, logs or metadata.
+``GOMAG_DB_URL`` may hold a password: it is checked here, without ever being repeated in a
+message, and kept only as the location to show (password removed); the order store reads it
+through ``EnvVar``.
 """
 
 import datetime as dt
@@ -9,9 +12,11 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES, ERRORS_LOG_NAME
+from gomag_assets.resources.order_store.postgres import shown_url
 
 
 class GoMagSettingError(ValueError):
@@ -23,6 +28,11 @@ class Settings:
     api_url: str
     api_shop: str
     db_path: Path
+    db_on_postgres: bool
+    """True when ``GOMAG_DB_URL`` is set: the order store is in PostgreSQL, not at db_path."""
+    db_location: str
+    """Where the order store is, fit to show: ``GOMAG_DB_URL`` without its password, or
+    ``db_path``."""
     errors_log: Path
     start_date: dt.date
     timezone: str
@@ -93,16 +103,38 @@ def _read(
         ) from None
 
 
+def _postgres_location(env: Mapping[str, str]) -> str | None:
+    """``GOMAG_DB_URL`` without its password, or None when unset; an invalid URL is one line
+    that does not repeat it."""
+    text = env.get("GOMAG_DB_URL", "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("postgresql", "postgres"):
+        raise GoMagSettingError(
+            "GOMAG_DB_URL is invalid: expected a postgresql:// or postgres:// URL "
+            "(e.g. postgresql://user@host:5432/gomag)"
+        )
+    return shown_url(text)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read every ``GOMAG_*`` setting with its default, failing on the first invalid one."""
     env = os.environ if env is None else env
     db_path = Path(_read(env, "GOMAG_DB_PATH", "data/gomag.sqlite", str, "a file path"))
     errors_default = str(db_path.parent / ERRORS_LOG_NAME)
     alerts_default = str(db_path.parent / "alerts.log")
+    postgres = _postgres_location(env)
     return Settings(
         api_url=_read(env, "GOMAG_API_URL", "https://api.gomag.ro/api/v1", _url, "an http(s) URL"),
         api_shop=env.get("GOMAG_API_SHOP", "").strip(),
         db_path=db_path,
+        db_on_postgres=postgres is not None,
+        db_location=postgres or str(db_path),
         errors_log=Path(_read(env, "GOMAG_ERRORS_LOG", errors_default, str, "a file path")),
         start_date=_read(env, "GOMAG_START_DATE", "2024-01-01", _date, "a date YYYY-MM-DD"),
         timezone=_read(env, "GOMAG_TIMEZONE", "Europe/Bucharest", _timezone, "an IANA timezone"),

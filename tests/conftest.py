@@ -8,6 +8,7 @@ import httpx
 import pytest
 from store_fixtures import FaultyStore
 from support.loopback import LoopbackServer, Respond
+from support.postgres import LocalPostgres
 from support.retries import FAST_RETRIES
 
 from gomag_assets.demo import DemoShop, DemoShopConfig
@@ -116,13 +117,55 @@ def db_path(tmp_path) -> str:
     return str(tmp_path / "gomag.sqlite")
 
 
-@pytest.fixture
-def store(db_path: str) -> OrderStore:
-    """An order store on ``db_path``; the tables are created on first use."""
-    return OrderStore(db_path=db_path)
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """The session's PostgreSQL server, started on first use (or ``GOMAG_TEST_POSTGRES_URL``)."""
+    server = LocalPostgres()
+    yield server
+    server.close()
 
 
 @pytest.fixture
-def faulty_store(db_path: str) -> FaultyStore:
-    """The order store on ``db_path`` with no faults yet: add them to ``faulty_store.faults``."""
-    return FaultyStore(db_path=db_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database the test's stores live in: ``sqlite`` unless the test is marked
+    ``both_backends`` (see ``pytest_generate_tests``)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def make_store(
+    backend: str, db_path: str, request: pytest.FixtureRequest
+) -> Callable[..., OrderStore]:
+    """Order stores on the test's backend: ``make_store(FaultyStore, chunk_size=2)``.
+
+    Every store of one test shares its database: the file at ``db_path``, or a fresh
+    PostgreSQL database; errors logs go beside ``db_path`` either way.
+    """
+    url = (
+        request.getfixturevalue("postgres_server").fresh_database() if backend == "postgres" else ""
+    )
+
+    def make(store_class: type[OrderStore] = OrderStore, **fields: Any) -> OrderStore:
+        return store_class(**({"db_path": db_path, "db_url": url} | fields))
+
+    return make
+
+
+@pytest.fixture
+def store(make_store: Callable[..., OrderStore]) -> OrderStore:
+    """An order store on the test's backend; the tables are created on first use."""
+    return make_store()
+
+
+@pytest.fixture
+def faulty_store(make_store: Callable[..., OrderStore]) -> FaultyStore:
+    """The order store with no faults yet: add them to ``faulty_store.faults``."""
+    return make_store(FaultyStore)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_backends`` whose stores come from ``backend`` run once on SQLite and
+    once on PostgreSQL, unless also marked ``sqlite_only`` (about SQLite's files themselves)."""
+    marked = metafunc.definition.get_closest_marker
+    if "backend" in metafunc.fixturenames and marked("both_backends") and not marked("sqlite_only"):
+        metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True)

@@ -1,14 +1,18 @@
 """Test orders for the order store, and the one fake the store tests allow: a connection wrapper
-that raises ``sqlite3.OperationalError`` at a moment a test chooses."""
+that raises the driver's ``OperationalError`` (``sqlite3``'s or psycopg's) at a moment a test
+chooses."""
 
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import pytest
 from pydantic import PrivateAttr
 from support.days import PARTITION as PARTITION  # the day the store tests import into
 
@@ -161,30 +165,47 @@ def make_orders(count: int, start: int = 0) -> list[dict]:
     return [make_order(number) for number in range(start, start + count)]
 
 
-def row_count(db_path: str | Path, table: str, where: str = "1", *params: Any) -> int:
-    """Rows of ``table`` read straight from the file, not through the store."""
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+BOTH_BACKENDS = pytest.mark.both_backends
+"""``pytestmark = BOTH_BACKENDS``: every test of the module that uses a store runs on SQLite
+and on PostgreSQL."""
+
+Where = OrderStore | str | Path
+"""A store, or the path of an SQLite file."""
 
 
-def stored_items(db_path: str | Path, order_id: str) -> list[tuple]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT line_no, sku, name, quantity, price, vat, is_service FROM order_items "
-            "WHERE order_id = ? ORDER BY line_no",
-            (order_id,),
-        ).fetchall()
+@contextmanager
+def reading(where: Where) -> Iterator[Any]:
+    """A plain connection to the store's database: no fault of a ``FaultyStore`` reaches it."""
+    conn = where._dialect().connect() if isinstance(where, OrderStore) else sqlite3.connect(where)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
-def child_rows(db_path: str | Path, order_id: str) -> dict[str, int]:
+def query(where: Where, sql: str, *params: Any) -> list[tuple]:
+    """Rows read straight from the database, not through the store's methods."""
+    with reading(where) as conn:
+        return [tuple(row) for row in conn.execute(sql, params).fetchall()]
+
+
+def row_count(where: Where, table: str, condition: str = "1 = 1", *params: Any) -> int:
+    """Rows of ``table`` read straight from the database, not through the store."""
+    return query(where, f"SELECT count(*) FROM {table} WHERE {condition}", *params)[0][0]
+
+
+def stored_items(where: Where, order_id: str) -> list[tuple]:
+    return query(
+        where,
+        "SELECT line_no, sku, name, quantity, price, vat, is_service FROM order_items "
+        "WHERE order_id = ? ORDER BY line_no",
+        order_id,
+    )
+
+
+def child_rows(where: Where, order_id: str) -> dict[str, int]:
     """How many rows each child table of ``orders`` holds for the order."""
-    with sqlite3.connect(db_path) as conn:
-        return {
-            table: conn.execute(
-                f"SELECT count(*) FROM {table} WHERE order_id = ?", (order_id,)
-            ).fetchone()[0]
-            for table in CHILD_TABLES
-        }
+    return {table: row_count(where, table, "order_id = ?", order_id) for table in CHILD_TABLES}
 
 
 CHILD_TABLES = ("order_items", "order_discounts", "order_addresses")
@@ -238,30 +259,40 @@ def rows_mention(order_id: str, sql_part: str, times: int | None = None) -> Faul
 class FaultyConnection:
     """A real connection that raises where a fault says so, and notes what it wrote."""
 
-    def __init__(self, conn: sqlite3.Connection, number: int, store: "FaultyStore") -> None:
+    def __init__(self, conn: Any, number: int, store: "FaultyStore") -> None:
         self._conn = conn
         self.number = number
         self.broken = False
         self._store = store
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         self._check(sql, [params])
         return self._conn.execute(sql, params)
 
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
         rows = list(rows)
         self._check(sql, rows)
         cursor = self._conn.executemany(sql, rows)
-        if "INSERT INTO order_items" in sql:
-            self._store.items_written.extend((self.number, row[0]) for row in rows)
+        self._note_items(sql, rows)
         return cursor
+
+    def copy_in(self, insert: Any, rows: Sequence[Sequence[Any]]) -> None:
+        """PostgreSQL's bulk insert: faults see it as the insert it stands for."""
+        rows = list(rows)
+        self._check(insert.sql, rows)
+        self._conn.copy_in(insert, rows)
+        self._note_items(insert.sql, rows)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
 
+    def _note_items(self, sql: str, rows: list) -> None:
+        if "INSERT INTO order_items" in sql:
+            self._store.items_written.extend((self.number, row[0]) for row in rows)
+
     def _check(self, sql: str, rows: list) -> None:
         if self.broken or any(fault(self, sql, rows) for fault in self._store.faults):
-            raise sqlite3.OperationalError(f"disk I/O error (injected at {sql.split()[0]})")
+            raise self._store.injected_error(f"disk I/O error (injected at {sql.split()[0]})")
 
 
 class FaultyStore(OrderStore):
@@ -274,6 +305,20 @@ class FaultyStore(OrderStore):
     @property
     def faults(self) -> list[Fault]:
         return self._faults
+
+    _error: type[Exception] | None = PrivateAttr(default=None)
+
+    @property
+    def injected_error(self) -> type[Exception]:
+        """What a fault raises: the driver's error for a failing connection, unless
+        :meth:`inject` chose another."""
+        if self._error is not None:
+            return self._error
+        return psycopg.OperationalError if self.db_url else sqlite3.OperationalError
+
+    def inject(self, error: type[Exception]) -> None:
+        """Make faults raise ``error`` from now on."""
+        self._error = error
 
     @property
     def connections_opened(self) -> int:

@@ -1,10 +1,12 @@
-"""The three assets run for real: demo shop over loopback, SQLite files, Dagster in process."""
+"""The three assets run for real: demo shop over loopback, a real store (an SQLite file, then a
+PostgreSQL database), Dagster in process."""
 
 import datetime as dt
-import sqlite3
 
+import pytest
 from dagster import DagsterInstance, materialize
 from pipeline import ASSETS
+from store_fixtures import query
 from support.days import DAY
 
 from gomag_assets.assets import raw_orders
@@ -14,14 +16,15 @@ from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
 RANGE = [DAY + dt.timedelta(days=n) for n in range(3)]
+pytestmark = pytest.mark.both_backends
 
 
 def _statuses(store: OrderStore, day: dt.date) -> dict[str, str]:
-    with sqlite3.connect(store.db_path) as conn:
-        rows = conn.execute(
-            "SELECT order_id, status FROM orders WHERE partition_date = ?", (day.isoformat(),)
+    return dict(
+        query(
+            store, "SELECT order_id, status FROM orders WHERE partition_date = ?", day.isoformat()
         )
-        return dict(rows.fetchall())
+    )
 
 
 def _expected_statuses(shop, day: dt.date, cancelled=("Anulata",)) -> dict[str, str]:
@@ -88,14 +91,11 @@ def test_rerun_is_already_imported_and_writes_nothing_twice(demo_shop, gomag_api
         resources={"gomag_api": gomag_api, "order_store": store},
         instance=DagsterInstance.ephemeral(),
     )
+    counted = "SELECT count(*), (SELECT count(*) FROM order_items) FROM orders"
     first = materialize(ASSETS, **run)
-    with sqlite3.connect(store.db_path) as conn:
-        before = conn.execute("SELECT count(*), (SELECT count(*) FROM order_items) FROM orders")
-        before = before.fetchone()
+    before = query(store, counted)
     second = materialize(ASSETS, **run)
-    with sqlite3.connect(store.db_path) as conn:
-        after = conn.execute("SELECT count(*), (SELECT count(*) FROM order_items) FROM orders")
-        after = after.fetchone()
+    after = query(store, counted)
     assert first.success and second.success
     assert before == after
     expected = _expected_statuses(demo_shop, DAY)

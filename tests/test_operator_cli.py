@@ -19,6 +19,13 @@ from gomag_assets.operator_cli import DEFAULT_REASON, main
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.resources.order_store.columns import PERSONAL_FIELDS
 
+pytestmark = pytest.mark.both_backends
+
+
+def _aimed_at(store: OrderStore) -> list[str]:
+    """The options that aim the command at ``store``: its PostgreSQL URL, else its file."""
+    return ["--db-url", store.db_url] if store.db_url else ["--db", store.db_path]
+
 
 @pytest.fixture
 def store(store: OrderStore) -> OrderStore:
@@ -32,7 +39,7 @@ def store(store: OrderStore) -> OrderStore:
 
 
 def test_mark_deleted_sets_deleted_in_roa_and_the_next_sync_keeps_it(store, capsys):
-    code = main(["--db", store.db_path, "mark-deleted", "100001", "--reason", "stornată în ROA"])
+    code = main([*_aimed_at(store), "mark-deleted", "100001", "--reason", "stornată în ROA"])
 
     assert code == 0
     assert "100001" in capsys.readouterr().out
@@ -45,22 +52,22 @@ def test_mark_deleted_sets_deleted_in_roa_and_the_next_sync_keeps_it(store, caps
 
 
 def test_mark_deleted_without_a_reason_says_an_operator_did_it(store):
-    assert main(["--db", store.db_path, "mark-deleted", "100002"]) == 0
+    assert main([*_aimed_at(store), "mark-deleted", "100002"]) == 0
 
     assert store.get_order("100002")["error_message"] == DEFAULT_REASON
 
 
 def test_an_unknown_order_id_exits_1_with_one_line(store, capsys):
-    code = main(["--db", store.db_path, "mark-deleted", "999"])
+    code = main([*_aimed_at(store), "mark-deleted", "999"])
 
     assert code == 1
     err = capsys.readouterr().err
     assert err == "gomag-orders: unknown order id '999'\n"
-    assert main(["--db", store.db_path, "history", "999"]) == 1
+    assert main([*_aimed_at(store), "history", "999"]) == 1
 
 
 def test_history_prints_the_order_and_its_status_in_every_run(store, capsys):
-    assert main(["--db", store.db_path, "history", "100003"]) == 0
+    assert main([*_aimed_at(store), "history", "100003"]) == 0
 
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("order 100003 (GM-100003)")
@@ -82,7 +89,7 @@ def test_history_shows_delivery_payment_invoice_and_cities_but_no_personal_data(
     )
     store.save_orders_batch([order], run_id="run-1", partition_date=PARTITION)
 
-    assert main(["--db", store.db_path, "history", "100005"]) == 0
+    assert main([*_aimed_at(store), "history", "100005"]) == 0
 
     out = capsys.readouterr().out
     assert out.splitlines()[2] == (
@@ -98,7 +105,7 @@ def test_history_of_an_order_without_details_leaves_the_line_out(tmp_path, capsy
     store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
     store.save_orders_batch([old_shape(make_order(0))], run_id="run-1", partition_date=PARTITION)
 
-    assert main(["--db", store.db_path, "history", "100000"]) == 0
+    assert main([*_aimed_at(store), "history", "100000"]) == 0
 
     out = capsys.readouterr().out.splitlines()
     assert out[1].startswith("now IMPORTED;")
@@ -108,7 +115,7 @@ def test_history_of_an_order_without_details_leaves_the_line_out(tmp_path, capsy
 def test_summary_counts_orders_per_status(store, capsys):
     store.mark_deleted_in_roa("100000", "șters")
 
-    assert main(["--db", store.db_path, "summary"]) == 0
+    assert main([*_aimed_at(store), "summary"]) == 0
 
     rows = _summary_rows(capsys.readouterr().out)
     assert rows["IMPORTED"] == "2"
@@ -117,6 +124,7 @@ def test_summary_counts_orders_per_status(store, capsys):
     assert rows["total"] == "4"
 
 
+@pytest.mark.sqlite_only
 def test_db_defaults_to_gomag_db_path_and_the_counts_are_that_files(store, capsys, monkeypatch):
     other = OrderStore(db_path=str(Path(store.db_path).with_name("other.sqlite")))
     other.save_orders_batch(make_orders(7, start=10), run_id="run-9", partition_date=PARTITION)
@@ -131,6 +139,25 @@ def test_db_defaults_to_gomag_db_path_and_the_counts_are_that_files(store, capsy
     assert (named["IMPORTED"], named["MALFORMED"], named["total"]) == ("7", "0", "7")
 
 
+def test_db_url_defaults_to_gomag_db_url_and_a_password_is_never_shown(
+    store, backend, capsys, monkeypatch
+):
+    if backend != "postgres":
+        pytest.skip("about PostgreSQL URLs")
+    monkeypatch.setenv("GOMAG_DB_URL", store.db_url)
+    assert main(["summary"]) == 0
+    assert _summary_rows(capsys.readouterr().out)["total"] == "4"
+
+    refused = store.db_url.replace("postgres:@", "postgres:s3cret-pw@").replace(
+        "/gomag_test_", "/no_such_db_"
+    )
+    assert main(["--db-url", refused, "summary"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("gomag-orders: order store postgresql://postgres@")
+    assert "does not exist" in err
+    assert "s3cret-pw" not in err
+
+
 def _summary_rows(out: str) -> dict[str, str]:
     """``summary``'s table as status -> orders, its header left out."""
     return dict(line.split() for line in out.splitlines()[1:])
@@ -142,14 +169,14 @@ def test_a_missing_store_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["--db", str(missing), "summary"]) == 1
 
     assert capsys.readouterr().err == (
-        f"gomag-orders: no order store at {missing} (set --db or GOMAG_DB_PATH)\n"
+        f"gomag-orders: no order store at {missing} (set --db or GOMAG_DB_PATH, or --db-url)\n"
     )
     assert not missing.exists()
 
 
 def test_the_module_runs_as_a_command(store):
     done = subprocess.run(
-        [sys.executable, "-m", "gomag_assets.operator_cli", "--db", store.db_path, "history", "7"],
+        [sys.executable, "-m", "gomag_assets.operator_cli", *_aimed_at(store), "history", "7"],
         capture_output=True,
         text=True,
         timeout=120,

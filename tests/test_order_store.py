@@ -3,7 +3,6 @@ of every order across runs (tier 2 of ``save_orders_batch``)."""
 
 import copy
 import datetime as dt
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from store_fixtures import (
+    BOTH_BACKENDS,
     CHILD_TABLES,
     PARTITION,
     FaultyStore,
@@ -25,12 +25,12 @@ from store_fixtures import (
     make_order,
     make_orders,
     old_shape,
+    query,
     row_count,
     stored_items,
 )
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.resources.order_store.columns import (
     ADDRESS_COLUMNS,
     DISCOUNT_COLUMNS,
@@ -47,6 +47,8 @@ from gomag_assets.resources.order_store.reports import no_orders
 FETCHED_AT = "2026-10-01T15:00:00+00:00"
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=()), max_size=300)
 """Any Python text, lone surrogates and NUL included."""
+
+pytestmark = BOTH_BACKENDS
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,8 @@ def test_validation_frames_round_trip_into_order_dicts(store):
     assert read == expected
     assert [list(order) for order in read] == [list(order) for order in expected]
     assert [type(o["payment_online"]) for o in read] == [bool] * 5 + [type(None)]
-    assert row_count(store.db_path, "validated_discounts") == 6
-    assert row_count(store.db_path, "validated_addresses") == 10
+    assert row_count(store, "validated_discounts") == 6
+    assert row_count(store, "validated_addresses") == 10
 
 
 def test_validation_without_discount_or_address_frames_reads_them_empty(store):
@@ -192,8 +194,8 @@ def test_frames_from_before_the_whole_order_are_kept_with_the_new_columns_null(s
     assert {item["ean"] for order in read for item in order["items"]} == {None}
 
 
-def test_validated_addresses_keep_no_personal_data_when_pii_is_off(tmp_path):
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"), store_pii=False)
+def test_validated_addresses_keep_no_personal_data_when_pii_is_off(make_store):
+    store = make_store(store_pii=False)
     orders = make_orders(4)
 
     store.replace_validation(PARTITION, "run-1", *_frames(orders))
@@ -222,7 +224,7 @@ def test_replacing_validation_replaces_the_partitions_verdicts(store):
 
     assert [o["order_id"] for o in store.read_validated_orders(PARTITION)] == ["100007"]
     assert len(store.read_validated_orders("2026-10-02")) == 2
-    assert row_count(store.db_path, "validated_items", "partition_date = ?", PARTITION) == 3
+    assert row_count(store, "validated_items", "partition_date = ?", PARTITION) == 3
 
 
 def test_malformed_orders_lists_what_validation_said(store):
@@ -275,10 +277,10 @@ def test_the_whole_order_round_trips_exactly(store):
         assert {c: stored[c] for c in kept} == {c: order[c] for c in kept}
         for key in ("items", "discounts", "addresses"):
             assert stored[key] == order[key]
-    with sqlite3.connect(store.db_path) as conn:
-        flags = conn.execute(
-            "SELECT payment_online, payment_completed, totals_match FROM orders ORDER BY order_id"
-        ).fetchall()
+    flags = query(
+        store,
+        "SELECT payment_online, payment_completed, totals_match FROM orders ORDER BY order_id",
+    )
     assert flags == [(1, None, 1), (0, 0, 0)]
 
 
@@ -306,8 +308,8 @@ def test_a_changed_order_has_every_child_row_replaced_whole(store):
         edited["addresses"],
     ]
     assert stored["payment_completed"] is True
-    assert child_rows(store.db_path, "100001") == dict.fromkeys(CHILD_TABLES, 1)
-    assert child_rows(store.db_path, "100002") == {
+    assert child_rows(store, "100001") == dict.fromkeys(CHILD_TABLES, 1)
+    assert child_rows(store, "100002") == {
         "order_items": 3,
         "order_discounts": 1,
         "order_addresses": 2,
@@ -321,7 +323,7 @@ def test_a_malformed_order_keeps_no_child_rows(store):
     outcome = store.save_orders_batch([broken], run_id="run-2", partition_date=PARTITION)
 
     assert outcome.statuses["100000"] is OrderStatus.MALFORMED
-    assert child_rows(store.db_path, "100000") == dict.fromkeys(CHILD_TABLES, 0)
+    assert child_rows(store, "100000") == dict.fromkeys(CHILD_TABLES, 0)
     stored = store.get_order("100000")
     assert (stored["items"], stored["discounts"], stored["addresses"]) == ([], [], [])
 
@@ -343,8 +345,8 @@ def test_an_order_dict_of_the_first_shape_is_imported_with_the_new_fields_empty(
     assert {item[key] for item in stored["items"] for key in ITEM_DETAILS} == {None}
 
 
-def test_order_addresses_keep_no_personal_data_when_pii_is_off(tmp_path):
-    store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"), store_pii=False)
+def test_order_addresses_keep_no_personal_data_when_pii_is_off(make_store):
+    store = make_store(store_pii=False)
     orders = make_orders(5)
 
     store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
@@ -372,23 +374,23 @@ def test_first_run_imports_every_valid_order_with_its_items_verbatim(store):
 
     assert_every_order_accounted(orders, outcome)
     assert outcome.counts[OrderStatus.IMPORTED] == 10
-    assert row_count(store.db_path, "order_items") == 28
-    assert stored_items(store.db_path, "100009") == [(0, "TRC-001", name, "1", "0.10", "21", 0)]
+    assert row_count(store, "order_items") == 28
+    assert stored_items(store, "100009") == [(0, "TRC-001", name, "1", "0.10", "21", 0)]
     assert store.get_order("100009")["total"] == orders[9]["total"]
 
 
 def test_identical_rerun_writes_nothing_and_reports_already_imported(store):
     orders = make_orders(600)
     store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
-    items_before = row_count(store.db_path, "order_items")
+    items_before = row_count(store, "order_items")
 
     outcome = store.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
 
     assert_every_order_accounted(orders, outcome)
     assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 600
-    assert row_count(store.db_path, "orders") == 600
-    assert row_count(store.db_path, "order_items") == items_before == 1800
-    assert row_count(store.db_path, "orders", "last_run_id = 'run-1'") == 600
+    assert row_count(store, "orders") == 600
+    assert row_count(store, "order_items") == items_before == 1800
+    assert row_count(store, "orders", "last_run_id = 'run-1'") == 600
     assert store.status_counts(run_id="run-2")[OrderStatus.ALREADY_IMPORTED] == 600
     assert {order["error_message"] for order in store.run_orders("run-2")} == {None}
 
@@ -405,7 +407,7 @@ def test_a_changed_payload_replaces_the_items_and_is_imported_again(store):
 
     assert outcome.statuses["100002"] is OrderStatus.IMPORTED
     assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 4
-    assert stored_items(store.db_path, "100002") == [
+    assert stored_items(store, "100002") == [
         (0, "TRC-001", "Tricou bărbați, mărimea L", "5", "19.90", "21", 0)
     ]
     assert store.get_order("100002")["payload_sha256"] == edited["payload_sha256"]
@@ -519,9 +521,9 @@ def test_a_sync_run_records_its_window_and_counts_per_status(store):
     assert store.last_successful_import("2026-10-03") is None
 
 
-def test_each_transaction_stamps_its_orders_with_the_time_it_decided_them(tmp_path):
+def test_each_transaction_stamps_its_orders_with_the_time_it_decided_them(make_store):
     """A chunk decided later is stamped later (``TieredBatch._write_transaction``)."""
-    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"), chunk_size=2)
+    store = make_store(FaultyStore, chunk_size=2)
     commits = []
     store.faults.append(lambda conn, sql, rows: sql == "COMMIT" and _pause(commits))
 

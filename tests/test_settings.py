@@ -3,6 +3,7 @@
 import pytest
 
 from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES
+from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import GoMagSettingError, load_settings
 
 
@@ -33,3 +34,29 @@ def test_cancelled_statuses_and_ids_are_lists_separated_by_commas():
     )
     assert settings.cancelled_statuses == ("Anulata", "Returnata")
     assert settings.cancelled_status_ids == ("7", "12")
+
+
+def test_a_postgres_url_selects_the_server_store_shown_without_its_password():
+    settings = load_settings({"GOMAG_DB_URL": "postgresql://gomag:s3cret@db.local:5432/gomag"})
+    assert settings.db_on_postgres is True
+    assert settings.db_location == "postgresql://gomag@db.local:5432/gomag"
+    assert "s3cret" not in repr(settings)
+    store = OrderStore(db_url="postgresql://gomag:s3cret@db.local:5432/gomag")
+    assert store.location == "postgresql://gomag@db.local:5432/gomag"
+    assert "s3cret" not in repr(store)
+
+
+def test_without_a_postgres_url_the_store_is_the_sqlite_file():
+    settings = load_settings({"GOMAG_DB_PATH": "/srv/gomag/orders.sqlite"})
+    assert settings.db_on_postgres is False
+    assert settings.db_location == "/srv/gomag/orders.sqlite"
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://u:s3cret@h/db", "s3cret", "postgresql://u:s3cret@h:port/db"]
+)
+def test_a_url_that_is_not_postgres_is_one_line_that_never_repeats_it(url):
+    with pytest.raises(GoMagSettingError) as error:
+        load_settings({"GOMAG_DB_URL": url})
+    assert str(error.value).startswith("GOMAG_DB_URL is invalid: expected a postgresql://")
+    assert "s3cret" not in str(error.value) and "\n" not in str(error.value)

@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 from store_fixtures import (
+    BOTH_BACKENDS,
     PARTITION,
     FaultyStore,
     assert_every_order_accounted,
@@ -22,6 +23,8 @@ from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore, StoreUnavailable
 from gomag_assets.resources.order_store.reports import no_orders
 
+pytestmark = BOTH_BACKENDS
+
 
 @pytest.fixture
 def store(faulty_store: FaultyStore) -> FaultyStore:
@@ -38,6 +41,7 @@ def _batch_with_poison_and_malformed() -> list[dict]:
     return orders + valid
 
 
+@pytest.mark.sqlite_only  # counts on SQLite naming the failing row (PostgreSQL bisects)
 def test_rollback_failure_mid_loop_commits_survivors_and_finishes_on_a_new_connection(store):
     orders = _batch_with_poison_and_malformed()
     # ROLLBACK TO #1 undoes the whole chunk; #2 would undo order 100100 alone, and fails.
@@ -53,9 +57,9 @@ def test_rollback_failure_mid_loop_commits_survivors_and_finishes_on_a_new_conne
     rewritten_later = {order_id for conn, order_id in store.items_written if conn == 2}
     assert survivors.isdisjoint(rewritten_later)
     assert {f"{100_000 + n}" for n in range(101, 500) if n != 300} <= rewritten_later
-    assert row_count(store.db_path, "orders", "status = 'IMPORTED'") == 498
-    assert row_count(store.db_path, "order_items") == 498 * 3
-    assert row_count(store.db_path, "orders", "status = 'MALFORMED'") == 4
+    assert row_count(store, "orders", "status = 'IMPORTED'") == 498
+    assert row_count(store, "order_items") == 498 * 3
+    assert row_count(store, "orders", "status = 'MALFORMED'") == 4
     assert store.errors_log_path.read_text(encoding="utf-8").count("\n") == 4
 
 
@@ -69,8 +73,8 @@ def test_a_broken_connection_loses_only_work_the_retry_redoes(store):
     assert outcome.reconnects == 1
     assert outcome.counts[OrderStatus.IMPORTED] == 498
     assert outcome.counts[OrderStatus.MALFORMED] == 4
-    assert row_count(store.db_path, "orders", "status = 'MALFORMED' AND order_id LIKE '1009%'") == 2
-    assert row_count(store.db_path, "order_items") == 498 * 3
+    assert row_count(store, "orders", "status = 'MALFORMED' AND order_id LIKE '1009%'") == 2
+    assert row_count(store, "order_items") == 498 * 3
     assert store.status_counts(run_id="run-1") == outcome.counts
 
 
@@ -83,10 +87,10 @@ def test_an_order_lost_once_is_imported_on_the_new_connection(store):
     assert_every_order_accounted(orders, outcome)
     assert outcome.reconnects == 1
     assert outcome.counts[OrderStatus.IMPORTED] == 50
-    assert row_count(store.db_path, "order_items") == 150
+    assert row_count(store, "order_items") == 150
 
 
-def test_an_order_lost_twice_ends_error_and_is_imported_next_run(store, tmp_path):
+def test_an_order_lost_twice_ends_error_and_is_imported_next_run(store, make_store):
     orders = [make_malformed(900), *make_orders(50)]
     store.faults.append(rows_mention("100020", "INSERT INTO order_items"))
 
@@ -101,13 +105,13 @@ def test_an_order_lost_twice_ends_error_and_is_imported_next_run(store, tmp_path
     assert (stored["status"], stored["order_number"]) == (OrderStatus.ERROR, "GM-100020")
     assert "disk I/O error" in stored["error_message"]
 
-    healthy = OrderStore(db_path=store.db_path)
+    healthy = make_store()
     second = healthy.save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
 
     assert_every_order_accounted(orders, second)
     assert second.statuses["100020"] is OrderStatus.IMPORTED
     assert second.counts[OrderStatus.ALREADY_IMPORTED] == 49
-    assert row_count(store.db_path, "order_items") == 150
+    assert row_count(store, "order_items") == 150
 
 
 def test_an_order_lost_while_writing_its_addresses_is_written_whole_on_the_new_connection(store):
@@ -120,8 +124,8 @@ def test_an_order_lost_while_writing_its_addresses_is_written_whole_on_the_new_c
     assert outcome.reconnects == 1
     assert outcome.counts[OrderStatus.IMPORTED] == 50
     assert store.get_order("100020")["addresses"] == orders[20]["addresses"]
-    assert row_count(store.db_path, "order_discounts") == 50
-    assert row_count(store.db_path, "order_addresses") == 100
+    assert row_count(store, "order_discounts") == 50
+    assert row_count(store, "order_addresses") == 100
 
 
 def test_an_error_keeps_the_last_good_row_and_all_its_child_rows(store):
@@ -156,12 +160,12 @@ def test_malformed_rows_survive_when_every_valid_write_fails(store):
     assert outcome.counts[OrderStatus.ERROR] == 20
     assert outcome.counts[OrderStatus.MALFORMED] == 1
     assert store.get_order("100900")["status"] == OrderStatus.MALFORMED
-    assert row_count(store.db_path, "orders", "status = 'ERROR'") == 20
+    assert row_count(store, "orders", "status = 'ERROR'") == 20
     assert store.errors_log_path.read_text(encoding="utf-8").count("\n") == 1
 
 
-def test_a_chunk_whose_commit_fails_is_written_again(tmp_path):
-    store = FaultyStore(db_path=str(tmp_path / "gomag.sqlite"), chunk_size=100)
+def test_a_chunk_whose_commit_fails_is_written_again(make_store):
+    store = make_store(FaultyStore, chunk_size=100)
     orders = make_orders(300)
     store.faults.append(nth_statement("COMMIT", 2))  # the second chunk's commit
 
@@ -170,8 +174,8 @@ def test_a_chunk_whose_commit_fails_is_written_again(tmp_path):
     assert_every_order_accounted(orders, outcome)
     assert outcome.counts[OrderStatus.IMPORTED] == 300
     assert outcome.reconnects == 1
-    assert row_count(store.db_path, "order_items") == 900
-    assert row_count(store.db_path, "sync_run_orders", "run_id = 'run-1'") == 300
+    assert row_count(store, "order_items") == 900
+    assert row_count(store, "sync_run_orders", "run_id = 'run-1'") == 300
 
 
 def test_a_first_import_that_loses_its_run_rows_is_reported_imported(store):
@@ -187,8 +191,8 @@ def test_a_first_import_that_loses_its_run_rows_is_reported_imported(store):
     assert outcome.reconnects == 1
     assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 50}
     assert store.status_counts(run_id="run-1") == outcome.counts
-    assert row_count(store.db_path, "orders", "first_run_id = 'run-1'") == 50
-    assert row_count(store.db_path, "order_items") == 150
+    assert row_count(store, "orders", "first_run_id = 'run-1'") == 50
+    assert row_count(store, "order_items") == 150
 
 
 def test_a_deleted_order_whose_run_row_is_lost_twice_ends_error_and_stays_deleted(store):
@@ -237,6 +241,7 @@ class FillingStore(FaultyStore):
         return conn
 
 
+@pytest.mark.sqlite_only  # SQLite's own SQLITE_FULL; PostgreSQL's refusals: test_postgres_faults
 def test_a_full_disk_ends_the_batch_after_one_retry_instead_of_failing_every_order(tmp_path):
     """Guards the ``refuses_writes`` re-raise in ``_retry_lost`` (tiers.py): without it every
     order of the chunk is retried on its own against the full disk and ends ERROR, and the run
@@ -278,18 +283,18 @@ def test_an_order_lost_twice_keeps_its_number_only_when_it_is_storable_text(stor
     assert numbers == ["GM-100000", "GM-100001", None]
 
 
-def test_an_order_lost_twice_before_its_rows_were_built_ends_error_whatever_its_dict(store):
+def test_an_order_lost_twice_before_its_rows_were_built_ends_error_whatever_its_dict(
+    store, make_store
+):
     """Guards the ERROR decision's ``write=False`` in ``_retry_lost`` (tiers.py): only its run
     row is written, so a dict that could not give its order row still ends ERROR instead of
     crashing the batch; the next run judges it MALFORMED."""
     broken = {key: value for key, value in make_order(99).items() if key != "total"}
     orders = [broken, *make_orders(5)]
-    store.faults.append(nth_statement("BEGIN IMMEDIATE", 1, 2))
+    store.faults.append(nth_statement("BEGIN", 1, 2))
 
     lost = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
-    again = OrderStore(db_path=store.db_path).save_orders_batch(
-        orders, run_id="run-2", partition_date=PARTITION
-    )
+    again = make_store().save_orders_batch(orders, run_id="run-2", partition_date=PARTITION)
 
     assert lost.counts == no_orders() | {OrderStatus.IMPORTED: 5, OrderStatus.ERROR: 1}
     assert lost.statuses["100099"] is OrderStatus.ERROR
@@ -318,6 +323,7 @@ def _rolled_back_at(order_id: str, sql_part: str, occurrence: int):
     return fault
 
 
+@pytest.mark.sqlite_only  # sqlite3's own rollback
 def test_work_that_sqlite_rolled_back_itself_is_written_again_not_counted_as_written(store):
     """Guards the open-transaction check of ``_commit_survivors`` (tiers.py): once SQLite has
     rolled the transaction back, the parts written earlier in it are lost with it, and must be
@@ -332,7 +338,7 @@ def test_work_that_sqlite_rolled_back_itself_is_written_again_not_counted_as_wri
     assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 199, OrderStatus.MALFORMED: 1}
     assert store.status_counts(run_id="run-1") == outcome.counts
     assert store.status_counts() == outcome.counts
-    assert row_count(store.db_path, "order_items") == 199 * 3
+    assert row_count(store, "order_items") == 199 * 3
 
 
 def test_an_order_whose_savepoint_fails_twice_ends_error_saying_which_statement(store):

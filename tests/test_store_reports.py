@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from store_fixtures import (
+    BOTH_BACKENDS,
     PARTITION,
     FaultyStore,
     make_discount,
@@ -19,6 +20,8 @@ from gomag_assets.resources.order_store.reports import NOT_SET
 
 HUGE = "9" * 40 + ".99"
 """More digits than a float or Decimal's default 28-digit context can add exactly."""
+
+pytestmark = BOTH_BACKENDS
 
 
 @pytest.fixture

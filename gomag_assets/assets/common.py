@@ -8,8 +8,11 @@ ASSET_GROUP = "gomag_orders"
 OWNERS = ["team:order-sync"]
 SINGLE_RUN = BackfillPolicy.single_run()
 ORDER_STORE_POOL = "gomag_order_store"
-"""Every asset writes the SQLite store, which takes one writer at a time: the instance limits
-this pool to 1 (dagster.yaml), so steps of concurrent runs take turns instead of failing."""
+"""Every asset writes the order store. SQLite takes one writer at a time: the instance limits
+this pool to 1 (dagster.yaml), so steps of concurrent runs take turns instead of failing. The
+limit of 1 is SQLite's only: on PostgreSQL (``GOMAG_DB_URL``) runs of different days write at
+once, and the same day is fenced by the partition's tag concurrency and the store's advisory
+lock per day; that instance sets its own, higher limit."""
 
 
 def days_of_run(context: AssetExecutionContext) -> Iterator[str]:

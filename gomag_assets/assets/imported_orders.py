@@ -100,7 +100,7 @@ def imported_orders(context: AssetExecutionContext, order_store: OrderStore) -> 
                 [(d.day, *(d.statuses.get(s.value, 0) for s in OrderStatus)) for d in days],
             ),
             **money_metadata(summaries),
-            "database": MetadataValue.path(order_store.db_path),
+            "database": MetadataValue.path(order_store.location),
         },
         check_results=[conservation, totals_reconcile_result(unreconciled)],
     )

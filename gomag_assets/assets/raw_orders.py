@@ -76,6 +76,6 @@ def raw_orders(
                 ("day", "orders landed", "GoMag total", "outside the day", "pages", "retries"),
                 per_day,
             ),
-            "database": MetadataValue.path(order_store.db_path),
+            "database": MetadataValue.path(order_store.location),
         }
     )

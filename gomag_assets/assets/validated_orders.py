@@ -107,7 +107,7 @@ def validated_orders(
             "valid_orders": valid,
             "malformed_orders": malformed,
             "malformed": markdown_table(("day", "order id", "number", "reason"), malformed_rows),
-            "database": MetadataValue.path(order_store.db_path),
+            "database": MetadataValue.path(order_store.location),
         },
         check_results=[malformed_share_result(days, config.malformed_warn_share)],
     )

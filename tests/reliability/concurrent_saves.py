@@ -3,10 +3,12 @@
 Run with ``tests`` on ``PYTHONPATH`` (:func:`save_side_by_side` does it)::
 
     python -m reliability.concurrent_saves DB_DIR --run-id RUN [--partition DAY] [--first N]
+        [--db-urls URL ...]
 
-Trial K saves to its own file, ``DB_DIR/trial-K/gomag.sqlite``. Before each trial every process
-says it is ready and waits for the parent's go (``support.lockstep``), so the processes of one
-trial start their saves together however long each took to get there.
+Trial K saves to its own file, ``DB_DIR/trial-K/gomag.sqlite``, or with ``--db-urls`` to the
+K-th PostgreSQL database (its errors log still in ``DB_DIR/trial-K``). Before each trial every
+process says it is ready and waits for the parent's go (``support.lockstep``), so the processes
+of one trial start their saves together however long each took to get there.
 """
 
 import argparse
@@ -36,10 +38,15 @@ def malformed_of(first: int) -> set[str]:
     return {str(100_000 + first + ORDERS + n) for n in range(MALFORMED)}
 
 
-def save_side_by_side(db_dir: str, *runs: list[str], trials: int) -> list[list[dict[str, Any]]]:
+def save_side_by_side(
+    db_dir: str, *runs: list[str], trials: int, db_urls: Sequence[str] = ()
+) -> list[list[dict[str, Any]]]:
     """One process per run (its extra arguments), the processes of each trial released
-    together; each process's results, trial by trial."""
+    together; each process's results, trial by trial. ``db_urls``: one PostgreSQL database
+    per trial instead of SQLite files."""
     command = [sys.executable, "-m", "reliability.concurrent_saves", db_dir]
+    if db_urls:
+        command += ["--db-urls", *db_urls]
     with Lockstep([[*command, "--trials", str(trials), *run] for run in runs]) as lockstep:
         for _ in range(trials):
             lockstep.release()
@@ -55,7 +62,8 @@ def saves(args: argparse.Namespace) -> list[dict[str, Any]]:
     results = []
     for trial in range(args.trials):
         db_path = str(Path(args.db_dir) / f"trial-{trial}" / "gomag.sqlite")
-        store = OrderStore(db_path=db_path, busy_timeout_ms=args.busy_timeout_ms)
+        db_url = args.db_urls[trial] if args.db_urls else ""
+        store = OrderStore(db_path=db_path, db_url=db_url, busy_timeout_ms=args.busy_timeout_ms)
         wait_for_go()
         started = time.time()
         try:
@@ -65,7 +73,8 @@ def saves(args: argparse.Namespace) -> list[dict[str, Any]]:
             result = {"counts": outcome.counts, "statuses": len(outcome.statuses)}
         except Exception as error:  # reported to the test, which counts and fails on it
             result = {"error": f"{type(error).__name__}: {error}"}
-        result |= {"db_path": db_path, "started": started, "finished": time.time()}
+        result |= {"db_path": db_path, "db_url": db_url}
+        result |= {"started": started, "finished": time.time()}
         results.append(result)
     return results
 
@@ -78,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--trials", type=int, default=1)
     parser.add_argument("--busy-timeout-ms", type=int, default=30000)
+    parser.add_argument("--db-urls", nargs="*", default=[])
     print(json.dumps(saves(parser.parse_args(argv))))
 
 

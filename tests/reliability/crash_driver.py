@@ -2,8 +2,12 @@
 
 Run with ``tests`` on ``PYTHONPATH`` (the reliability tests do)::
 
-    python -m reliability.crash_driver plan WORKDIR       # census, choose points, one child each
+    python -m reliability.crash_driver plan WORKDIR [--postgres URL]  # census, points, children
     python -m reliability.crash_driver kill DB N [--mid]  # one run that dies at statement N
+
+With ``--postgres`` every run writes a fresh database of that server (its URL is in the plan);
+its points are fewer (``POSTGRES_POINTS_PER_PATH``), and none is inside a statement, which needs
+SQLite's progress handler.
 
 Every run writes the same batch (:func:`crash_batch`): MALFORMED verdicts for the pre-flight,
 poison orders that crash at insert time for the isolation fallback, and one injected
@@ -26,6 +30,7 @@ from unittest import mock
 
 from store_fixtures import PARTITION, FaultyStore, make_malformed, make_orders, nth_statement
 from support.lockstep import child_env
+from support.postgres import LocalPostgres
 
 from gomag_assets.resources.order_store import errors_log
 
@@ -46,6 +51,7 @@ POISONED = {
 
 PATHS = ("preflight", "bulk", "fallback", "reconnect")
 POINTS_PER_PATH = {"preflight": 3, "bulk": 8, "fallback": 12, "reconnect": 10}
+POSTGRES_POINTS_PER_PATH = {"preflight": 1, "bulk": 2, "fallback": 3, "reconnect": 3}
 BOUNDARIES = {"reconnect": ("ROLLBACK TO", "COMMIT", "BEGIN")}
 """Statements always chosen: the guard dropping the group in flight, committing the survivors,
 and the first statement on the fresh connection."""
@@ -56,6 +62,9 @@ POINT_IDS = (
     + [f"mid-{path}" for path in MID_STATEMENT_POINTS]
     + ["log-torn"]
 )
+POSTGRES_POINT_IDS = [
+    f"{path}-{n}" for path in PATHS for n in range(POSTGRES_POINTS_PER_PATH[path])
+] + ["log-torn"]
 MID_STATEMENT_OPS = 5
 """SQLite VM instructions between progress-handler calls in a statement killed mid-way."""
 PARALLEL_CHILDREN = 2
@@ -152,28 +161,28 @@ def _store_frames() -> list[Any]:
     return frames
 
 
-def crashing_store(db_path: str, clock: StatementClock) -> FaultyStore:
+def crashing_store(db_path: str, clock: StatementClock, db_url: str = "") -> FaultyStore:
     """The store of a crash run: the statement clock first, then the injected rollback failure."""
-    store = FaultyStore(db_path=db_path)
+    store = FaultyStore(db_path=db_path, db_url=db_url)
     # ROLLBACK TO #1 undoes chunk 1 at the first poison; #2, for that order alone, fails, so
     # the rest of the chunk goes through the reconnect guard.
     store.faults.extend([clock, nth_statement("ROLLBACK TO", 2)])
     return store
 
 
-def run_batch(db_path: str, clock: StatementClock, run_id: str = "killed") -> Any:
-    store = crashing_store(db_path, clock)
+def run_batch(db_path: str, clock: StatementClock, run_id: str = "killed", db_url: str = "") -> Any:
+    store = crashing_store(db_path, clock, db_url)
     return store.save_orders_batch(crash_batch(), run_id=run_id, partition_date=PARTITION)
 
 
-def census(db_path: str) -> tuple[StatementClock, dict[str, int]]:
+def census(db_path: str, db_url: str = "") -> tuple[StatementClock, dict[str, int]]:
     """One run to the end without a kill: every statement numbered with its path."""
     clock = StatementClock()
-    outcome = run_batch(db_path, clock, run_id="census")
+    outcome = run_batch(db_path, clock, run_id="census", db_url=db_url)
     return clock, outcome.counts
 
 
-def choose_points(clock: StatementClock) -> list[dict[str, Any]]:
+def choose_points(clock: StatementClock, on_postgres: bool = False) -> list[dict[str, Any]]:
     """``POINT_IDS`` as statements: evenly spread over each path, mid-statement kills in the
     largest item insert of a path, and a torn errors-log append after the last statement."""
     by_path: dict[str, list[tuple[int, str]]] = {path: [] for path in PATHS}
@@ -184,11 +193,13 @@ def choose_points(clock: StatementClock) -> list[dict[str, Any]]:
         statements = by_path[path]
         chosen = [_first(statements, words) for words in BOUNDARIES.get(path, ())]
         rest = [statement for statement in statements if statement not in chosen]
-        spread = POINTS_PER_PATH[path] - len(chosen)
+        wanted = (POSTGRES_POINTS_PER_PATH if on_postgres else POINTS_PER_PATH)[path]
+        chosen = chosen[:wanted]
+        spread = wanted - len(chosen)
         chosen += [rest[int((n + 0.5) * len(rest) / spread)] for n in range(spread)]
         for n, (number, words) in enumerate(chosen):
             points.append(_point(f"{path}-{n}", path, number, words, "before"))
-    for path in MID_STATEMENT_POINTS:
+    for path in () if on_postgres else MID_STATEMENT_POINTS:
         inserts = [
             (number, words)
             for number, words in by_path[path]
@@ -209,15 +220,15 @@ def _point(point_id: str, path: str, number: int, words: str, mode: str) -> dict
     return {"id": point_id, "path": path, "statement": number, "sql": words, "mode": mode}
 
 
-def kill_run(db_path: str, point: dict[str, Any]) -> None:
+def kill_run(db_path: str, point: dict[str, Any], db_url: str = "") -> None:
     """Run the batch until ``point`` kills the process; returning means the point was missed."""
     if point["mode"] == "torn":
         with mock.patch.object(errors_log, "open", _torn_open, create=True):
-            run_batch(db_path, StatementClock())
+            run_batch(db_path, StatementClock(), db_url=db_url)
     else:
         note = Path(db_path).with_name(DEATH_NOTE)
         clock = StatementClock(point["statement"], mid=point["mode"] == "mid", death_note=note)
-        run_batch(db_path, clock)
+        run_batch(db_path, clock, db_url=db_url)
 
 
 def _torn_open(path: str, mode: str, *args: Any, **kwargs: Any) -> Any:
@@ -236,21 +247,27 @@ def _torn_open(path: str, mode: str, *args: Any, **kwargs: Any) -> Any:
     return real
 
 
-def plan(workdir: Path) -> dict[str, Any]:
-    """Census, then one forked child per point, at most ``PARALLEL_CHILDREN`` at a time."""
+def plan(workdir: Path, postgres: str = "") -> dict[str, Any]:
+    """Census, then one forked child per point, at most ``PARALLEL_CHILDREN`` at a time; on
+    ``postgres`` (a server's URL) each in a fresh database of its own."""
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    clock, counts = census(str(workdir / "census" / "gomag.sqlite"))
-    points = choose_points(clock)
+    fresh = LocalPostgres(url=postgres).fresh_database if postgres else lambda: ""
+    census_path = workdir / "census" / "gomag.sqlite"
+    census_path.parent.mkdir(parents=True)
+    clock, counts = census(str(census_path), fresh())
+    points = choose_points(clock, on_postgres=bool(postgres))
     running: dict[int, dict[str, Any]] = {}
     for point in points:
         if len(running) >= PARALLEL_CHILDREN:
             _reap(running)
         point["db_path"] = str(workdir / point["id"] / "gomag.sqlite")
+        Path(point["db_path"]).parent.mkdir(parents=True)
+        point["db_url"] = fresh()
         pid = os.fork()
         if pid == 0:
             try:
-                kill_run(point["db_path"], point)
+                kill_run(point["db_path"], point, point["db_url"])
             finally:
                 os._exit(3)
         running[pid] = point
@@ -289,13 +306,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     plan_parser = commands.add_parser("plan", help="census, choose points, kill a child at each")
     plan_parser.add_argument("workdir", type=Path)
+    plan_parser.add_argument("--postgres", default="", help="a server URL: runs on PostgreSQL")
     kill_parser = commands.add_parser("kill", help="one run that dies at statement N")
     kill_parser.add_argument("db_path")
     kill_parser.add_argument("statement", type=int)
     kill_parser.add_argument("--mid", action="store_true", help="die inside the statement")
     args = parser.parse_args(argv)
     commands_run: dict[str, Callable[[], Any]] = {
-        "plan": lambda: plan(args.workdir),
+        "plan": lambda: plan(args.workdir, args.postgres),
         "kill": lambda: kill_run(args.db_path, _point("cli", "?", args.statement, "", _mode(args))),
     }
     print(json.dumps(commands_run[args.command]()))

@@ -1,6 +1,8 @@
-"""What "nothing lost, nothing imported twice, nothing half-written" means, read from the file.
+"""What "nothing lost, nothing imported twice, nothing half-written" means, read from the
+database.
 
-Everything here reads the SQLite file and the errors log directly, never through the store.
+Everything here reads the SQLite file (or the store's PostgreSQL database) and the errors log
+directly, never through the store's methods.
 """
 
 import sqlite3
@@ -8,6 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from store_fixtures import Where, reading
 
 LOG_FIELDS = 5
 """time, run id, order id, order number, reason (see ``errors_log``)."""
@@ -67,7 +72,7 @@ def expected_lines(order: dict) -> dict[str, list[tuple]]:
     }
 
 
-def stored_lines(conn: sqlite3.Connection) -> dict[str, defaultdict[str, list[tuple]]]:
+def stored_lines(conn: Any) -> dict[str, defaultdict[str, list[tuple]]]:
     """Every child row in the file, by table and order id, ordered as :func:`expected_lines`."""
     lines: dict[str, defaultdict[str, list[tuple]]] = {}
     for key, (table, columns) in CHILD_TABLES.items():
@@ -79,10 +84,10 @@ def stored_lines(conn: sqlite3.Connection) -> dict[str, defaultdict[str, list[tu
     return lines
 
 
-def account(db_path: str | Path, batch: Sequence[dict], malformed: Iterable[str]) -> StoreAccount:
+def account(db_path: Where, batch: Sequence[dict], malformed: Iterable[str]) -> StoreAccount:
     """Judge every order of ``batch``; ``malformed`` are the ids that must end MALFORMED."""
     malformed = set(malformed)
-    with sqlite3.connect(db_path) as conn:
+    with reading(db_path) as conn:
         rows = conn.execute("SELECT order_id, status, error_message FROM orders").fetchall()
         lines = stored_lines(conn)
     stored = {order_id: (status, reason) for order_id, status, reason in rows}
@@ -110,12 +115,12 @@ def account(db_path: str | Path, batch: Sequence[dict], malformed: Iterable[str]
     return StoreAccount(whole, absent, broken)
 
 
-def imported_more_than_once(db_path: str | Path) -> int:
+def imported_more_than_once(db_path: Where) -> int:
     """Orders that more than one run recorded as IMPORTED: each order is imported by one run."""
-    with sqlite3.connect(db_path) as conn:
+    with reading(db_path) as conn:
         return conn.execute(
             "SELECT count(*) FROM (SELECT order_id FROM sync_run_orders WHERE status = 'IMPORTED'"
-            " GROUP BY order_id HAVING count(*) > 1)"
+            " GROUP BY order_id HAVING count(*) > 1) AS twice"
         ).fetchone()[0]
 
 

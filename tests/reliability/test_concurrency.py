@@ -37,6 +37,8 @@ from reliability.store_checks import (
 
 GUARANTEE = "concurrency"
 TRIALS = 8
+POSTGRES_TRIALS = 4
+"""Fewer on PostgreSQL: each trial also creates a database."""
 
 
 def overlapped(pairs: list[tuple[dict, dict]]) -> int:
@@ -51,18 +53,50 @@ def locked_failures(results: list[dict]) -> int:
     return sum(1 for result in results if "locked" in result.get("error", ""))
 
 
+def databases(backend: str, request: pytest.FixtureRequest, trials: int) -> list[str]:
+    """One fresh PostgreSQL database per trial on that backend; none (SQLite files) else."""
+    if backend != "postgres":
+        return []
+    server = request.getfixturevalue("postgres_server")
+    return [server.fresh_database() for _ in range(trials)]
+
+
+def stores(results: list[dict]) -> list[OrderStore]:
+    """The store each trial wrote, as the processes reported it."""
+    return [OrderStore(db_path=result["db_path"], db_url=result["db_url"]) for result in results]
+
+
+def where(store: OrderStore) -> OrderStore | str:
+    """What the checks read: the SQLite file itself, or the PostgreSQL store."""
+    return store if store.db_url else store.db_path
+
+
+def assert_sound(store: OrderStore) -> None:
+    """SQLite's own integrity checks; on PostgreSQL, ``account`` finds dangling rows."""
+    if not store.db_url:
+        assert_file_is_sound(store.db_path)
+
+
 @pytest.mark.slow
-def test_two_processes_saving_the_same_partition_at_once_import_each_order_once(tmp_path, figures):
+@pytest.mark.both_backends
+def test_two_processes_saving_the_same_partition_at_once_import_each_order_once(
+    tmp_path, backend, request, figures
+):
     batch = batch_of(0)
+    trials = TRIALS if backend == "sqlite" else POSTGRES_TRIALS
     first, second = save_side_by_side(
-        str(tmp_path), ["--run-id", "run-a"], ["--run-id", "run-b"], trials=TRIALS
+        str(tmp_path),
+        ["--run-id", "run-a"],
+        ["--run-id", "run-b"],
+        trials=trials,
+        db_urls=databases(backend, request, trials),
     )
     pairs = list(zip(first, second, strict=True))
-    files = [a["db_path"] for a, _ in pairs]
+    files = [where(store) for store in stores(first)]
     settled = [account(db_path, batch, malformed_of(0)) for db_path in files]
-    logs = [read_log(OrderStore(db_path=db_path).errors_log_path) for db_path in files]
+    logs = [read_log(store.errors_log_path) for store in stores(first)]
     figures.add(
-        GUARANTEE,
+        GUARANTEE + ("" if backend == "sqlite" else " (postgres)"),
         same_day_process_pairs=len(pairs),
         pairs_overlapping=overlapped(pairs),
         orders_tried=sum(result.get("statuses", 0) for result in first + second),
@@ -81,30 +115,34 @@ def test_two_processes_saving_the_same_partition_at_once_import_each_order_once(
         imported = a["counts"][OrderStatus.IMPORTED] + b["counts"][OrderStatus.IMPORTED]
         seen = a["counts"][OrderStatus.ALREADY_IMPORTED] + b["counts"][OrderStatus.ALREADY_IMPORTED]
         assert imported == seen == ORDERS, "each order imported by exactly one of the two runs"
-        assert_file_is_sound(db_path)
+        assert_sound(stores(first)[trial])
         assert settled[trial].broken == [] and settled[trial].whole == len(batch)
         assert imported_more_than_once(db_path) == 0
         for run_id in ("run-a", "run-b"):
             assert row_count(db_path, "sync_run_orders", "run_id = ?", run_id) == len(batch)
         assert log.torn == 0
         assert sorted(record[1] for record in log.records) == ["run-a"] * 2 + ["run-b"] * 2
-    assert overlapped(pairs) >= TRIALS // 2, "the two processes mostly took turns"
+    assert overlapped(pairs) >= trials // 2, "the two processes mostly took turns"
 
 
 @pytest.mark.slow
-def test_two_processes_saving_different_partitions_at_once_lose_nothing(tmp_path, figures):
+@pytest.mark.both_backends
+def test_two_processes_saving_different_partitions_at_once_lose_nothing(
+    tmp_path, backend, request, figures
+):
     both = [*batch_of(0), *batch_of(1000)]
     first, second = save_side_by_side(
         str(tmp_path),
         ["--run-id", "day-1", "--partition", PARTITION, "--first", "0"],
         ["--run-id", "day-2", "--partition", NEXT_DAY.isoformat(), "--first", "1000"],
         trials=4,
+        db_urls=databases(backend, request, 4),
     )
     pairs = list(zip(first, second, strict=True))
-    files = [a["db_path"] for a, _ in pairs]
+    files = [where(store) for store in stores(first)]
     settled = [account(db_path, both, malformed_of(0) | malformed_of(1000)) for db_path in files]
     figures.add(
-        GUARANTEE,
+        GUARANTEE + ("" if backend == "sqlite" else " (postgres)"),
         two_day_process_pairs=len(pairs),
         pairs_overlapping=overlapped(pairs),
         orders_tried=sum(result.get("statuses", 0) for result in first + second),
@@ -118,11 +156,11 @@ def test_two_processes_saving_different_partitions_at_once_lose_nothing(tmp_path
         for result in (a, b):
             assert result["counts"][OrderStatus.IMPORTED] == ORDERS
             assert result["counts"][OrderStatus.MALFORMED] == MALFORMED
-        assert_file_is_sound(db_path)
+        assert_sound(stores(first)[trial])
         assert settled[trial].broken == [] and settled[trial].whole == len(both)
         day_2 = row_count(db_path, "orders", "partition_date = ?", NEXT_DAY.isoformat())
         assert day_2 == len(batch_of(0))
-        assert len(read_log(OrderStore(db_path=db_path).errors_log_path).records) == 2 * MALFORMED
+        assert len(read_log(stores(first)[trial].errors_log_path).records) == 2 * MALFORMED
     assert overlapped(pairs) >= 2, "the two processes mostly took turns"
 
 

@@ -20,6 +20,7 @@ from reliability.crash_driver import (
     DEATH_NOTE,
     MALFORMED_REASONS,
     POINT_IDS,
+    POSTGRES_POINT_IDS,
     crash_batch,
     malformed_ids,
     poison_ids,
@@ -40,11 +41,21 @@ def store_log(db_path: str) -> Path:
     return OrderStore(db_path=db_path).errors_log_path
 
 
-@pytest.fixture(scope="module")
-def crash_plan(tmp_path_factory) -> dict:
-    report = run_driver("plan", str(tmp_path_factory.mktemp("crashes")))
+def _planned(*args: str) -> dict:
+    report = run_driver("plan", *args)
     report["by_id"] = {point["id"]: point for point in report["points"]}
     return report
+
+
+@pytest.fixture(scope="module")
+def crash_plan(tmp_path_factory) -> dict:
+    return _planned(str(tmp_path_factory.mktemp("crashes")))
+
+
+@pytest.fixture(scope="module")
+def postgres_crash_plan(tmp_path_factory, postgres_server) -> dict:
+    """Fewer points than SQLite's (each run is slower), none inside a statement."""
+    return _planned(str(tmp_path_factory.mktemp("pg-crashes")), "--postgres", postgres_server.url)
 
 
 def test_kill_points_are_spread_over_bulk_fallback_and_reconnect(crash_plan, figures):
@@ -71,8 +82,28 @@ def test_kill_points_are_spread_over_bulk_fallback_and_reconnect(crash_plan, fig
 
 @pytest.mark.parametrize("point_id", POINT_IDS)
 def test_a_run_killed_at_any_point_is_completed_by_a_rerun(crash_plan, point_id, figures):
-    point = crash_plan["by_id"][point_id]
-    db_path = point["db_path"]
+    _assert_killed_run_completed(crash_plan["by_id"][point_id], figures)
+
+
+@pytest.mark.parametrize("point_id", POSTGRES_POINT_IDS)
+def test_a_postgres_run_killed_at_any_point_is_completed_by_a_rerun(
+    postgres_crash_plan, point_id, figures
+):
+    _assert_killed_run_completed(postgres_crash_plan["by_id"][point_id], figures)
+
+
+def test_postgres_kill_points_cover_every_path(postgres_crash_plan):
+    points = postgres_crash_plan["points"]
+    assert [point["id"] for point in points] == POSTGRES_POINT_IDS
+    assert all(point["signal"] == signal.SIGKILL for point in points), points
+    assert len({point["statement"] for point in points}) == len(points)
+
+
+def _assert_killed_run_completed(point: dict, figures) -> None:
+    """The killed store is sound and holds no half-written order; a rerun completes it."""
+    point_id, db_path, db_url = point["id"], point["db_path"], point["db_url"]
+    killed = OrderStore(db_path=db_path, db_url=db_url)
+    where = killed if db_url else db_path
     batch = crash_batch()
     must_be_malformed = malformed_ids() | poison_ids()
     assert point["signal"] == signal.SIGKILL, f"{point_id} was not killed: {point}"
@@ -81,22 +112,23 @@ def test_a_run_killed_at_any_point_is_completed_by_a_rerun(crash_plan, point_id,
     else:
         died_in = int(Path(db_path).with_name(DEATH_NOTE).read_text())
         assert died_in == point["statement"], "the kill slipped to a later statement"
-    assert_file_is_sound(db_path)
-    after_kill = account(db_path, batch, must_be_malformed)
+    if not db_url:
+        assert_file_is_sound(db_path)
+    after_kill = account(where, batch, must_be_malformed)
 
-    store = OrderStore(db_path=db_path)
+    store = killed
     outcome = store.save_orders_batch(batch, run_id="rerun", partition_date=PARTITION)
 
-    after_rerun = account(db_path, batch, must_be_malformed)
+    after_rerun = account(where, batch, must_be_malformed)
     log = read_log(store.errors_log_path)
     figures.add(
-        GUARANTEE,
+        GUARANTEE + (" (postgres)" if db_url else ""),
         orders_tried=len(batch),
         orders_whole_after_kill=after_kill.whole,
         orders_redone_by_rerun=after_kill.absent,
         orders_lost=len(batch) - after_rerun.whole,
         half_written=len(after_kill.broken) + len(after_rerun.broken),
-        imported_twice=imported_more_than_once(db_path),
+        imported_twice=imported_more_than_once(where),
         torn_log_lines=log.torn,
     )
     assert after_kill.broken == [], "the kill left orders half-written"
@@ -106,11 +138,12 @@ def test_a_run_killed_at_any_point_is_completed_by_a_rerun(crash_plan, point_id,
         outcome.counts[OrderStatus.IMPORTED] + outcome.counts[OrderStatus.ALREADY_IMPORTED] == 596
     )
     assert outcome.counts[OrderStatus.MALFORMED] == len(must_be_malformed)
-    assert_file_is_sound(db_path)
+    if not db_url:
+        assert_file_is_sound(db_path)
     assert after_rerun.broken == []
     assert after_rerun.whole == len(batch)
-    assert imported_more_than_once(db_path) == 0
-    assert row_count(db_path, "sync_run_orders", "run_id = 'rerun'") == len(batch)
+    assert imported_more_than_once(where) == 0
+    assert row_count(where, "sync_run_orders", "run_id = 'rerun'") == len(batch)
     for order_id, reason in zip(sorted(malformed_ids()), MALFORMED_REASONS, strict=True):
         assert store.get_order(order_id)["error_message"] == reason
 

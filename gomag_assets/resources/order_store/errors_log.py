@@ -11,6 +11,7 @@ import fcntl
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 _TAIL_BLOCK = 4096
@@ -43,6 +44,7 @@ def append_records(path: str, records: Iterable[MalformedRecord]) -> None:
         return
     # backslashreplace: a lone surrogate in a reason must not cost the whole log line.
     data = text.encode("utf-8", "backslashreplace")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # a PostgreSQL store makes no folder
     with open(path, "a+b") as log:
         fcntl.flock(log, fcntl.LOCK_EX)
         _drop_torn_line(log)

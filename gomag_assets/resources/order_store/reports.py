@@ -5,7 +5,6 @@ Reads only; the caller owns the connection.
 Money is summed as exact ``Decimal``: totals are decimal text, never floats.
 """
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from gomag_assets.resources.order_store.columns import (
     ORDER_DETAILS,
     as_flag,
 )
+from gomag_assets.resources.order_store.dialect import StoreConnection
 
 NOT_SET = "(not set)"
 """How a day summary labels orders whose sales channel or payment GoMag did not send."""
@@ -100,15 +100,16 @@ _DAY_ORDERS = f"""
 """
 _RUN_STATUS_COUNTS = """
     SELECT status, count(*) FROM sync_run_orders
-    WHERE run_id = ? AND (? IS NULL OR partition_date = ?) GROUP BY status
+    WHERE run_id = ? AND (CAST(? AS TEXT) IS NULL OR partition_date = ?) GROUP BY status
 """
 _ORDER_STATUS_COUNTS = """
-    SELECT status, count(*) FROM orders WHERE (? IS NULL OR partition_date = ?) GROUP BY status
+    SELECT status, count(*) FROM orders
+    WHERE (CAST(? AS TEXT) IS NULL OR partition_date = ?) GROUP BY status
 """
 _RUN_ORDERS = """
     SELECT r.order_id, o.order_number, r.partition_date, r.status, r.error_message, r.decided_at
     FROM sync_run_orders AS r LEFT JOIN orders AS o USING (order_id)
-    WHERE r.run_id = ? AND (? IS NULL OR r.partition_date = ?)
+    WHERE r.run_id = ? AND (CAST(? AS TEXT) IS NULL OR r.partition_date = ?)
     ORDER BY r.decided_at, r.order_id
 """
 _ORDER_HISTORY = """
@@ -130,7 +131,7 @@ def no_orders() -> dict[str, int]:
 
 
 def status_counts(
-    conn: sqlite3.Connection, run_id: str | None = None, partition_date: str | None = None
+    conn: StoreConnection, run_id: str | None = None, partition_date: str | None = None
 ) -> dict[str, int]:
     """Orders per status: as run ``run_id`` decided them, else as they stand; of one partition
     when ``partition_date`` is given."""
@@ -142,18 +143,18 @@ def status_counts(
 
 
 def run_orders(
-    conn: sqlite3.Connection, run_id: str, partition_date: str | None
+    conn: StoreConnection, run_id: str, partition_date: str | None
 ) -> list[dict[str, Any]]:
     """What a run decided for each order (by decision time, then order id)."""
     return _dicts(conn.execute(_RUN_ORDERS, (run_id, partition_date, partition_date)))
 
 
-def order_history(conn: sqlite3.Connection, order_id: str) -> list[dict[str, Any]]:
+def order_history(conn: StoreConnection, order_id: str) -> list[dict[str, Any]]:
     """The order's status in every run that saw it, oldest first, with each run's window."""
     return _dicts(conn.execute(_ORDER_HISTORY, (order_id,)))
 
 
-def stored_order(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | None:
+def stored_order(conn: StoreConnection, order_id: str) -> dict[str, Any] | None:
     """The order's row with its ``items``, ``discounts`` and ``addresses``; None if unknown."""
     found = _dicts(conn.execute(_GET_ORDER, (order_id,)))
     if not found:
@@ -164,7 +165,7 @@ def stored_order(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | No
     return order
 
 
-def day_summary(conn: sqlite3.Connection, partition_date: str) -> DaySummary:
+def day_summary(conn: StoreConnection, partition_date: str) -> DaySummary:
     """The day's revenue, discounts and delivery, and its orders per sales channel and payment."""
     rows = conn.execute(_DAY_ORDERS, (partition_date, *_NOT_STANDING)).fetchall()
     return DaySummary(
@@ -178,7 +179,7 @@ def day_summary(conn: sqlite3.Connection, partition_date: str) -> DaySummary:
     )
 
 
-def unreconciled_orders(conn: sqlite3.Connection, partition_date: str) -> list[UnreconciledOrder]:
+def unreconciled_orders(conn: StoreConnection, partition_date: str) -> list[UnreconciledOrder]:
     """The day's orders, whatever their status, whose totals validation found not to add up."""
     found = []
     for order_id, status, total, items, discounts, delivery in conn.execute(
@@ -208,7 +209,7 @@ def _count(labels: Iterable[str | None]) -> dict[str, int]:
     return dict(Counter(NOT_SET if label is None else label for label in labels).most_common())
 
 
-def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+def _dicts(cursor: Any) -> list[dict[str, Any]]:
     """Rows as dicts; flags as bool (or None)."""
     names = [column[0] for column in cursor.description]
     return [

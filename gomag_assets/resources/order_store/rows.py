@@ -9,8 +9,6 @@ An order dict from before schema 2 (no ``discounts``, ``addresses`` or detail ke
 with those read as empty or None; a key the first schema already required still must be there.
 """
 
-import json
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,26 +29,23 @@ from gomag_assets.resources.order_store.decisions import (
     crash_reason,
     decide,
 )
+from gomag_assets.resources.order_store.dialect import (
+    Dialect,
+    Insert,
+    RowsFailed,
+    StoreConnection,
+    placeholders,
+    upsert,
+)
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
 from gomag_assets.resources.order_store.schema import ROW_SCHEMA, SCHEMA_VERSION
-from gomag_assets.resources.order_store.sqlite import insert_statement
 
-PER_ROW_ERRORS = (
-    sqlite3.IntegrityError,
-    sqlite3.InterfaceError,
-    sqlite3.ProgrammingError,
-    sqlite3.DataError,
-    ValueError,
-    TypeError,
-    OverflowError,
-    KeyError,
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, OverflowError)
+"""What building an order's rows raises for a dict missing a key or holding a wrong shape."""
+
+_READ_STORED = (
+    f"SELECT order_id, status, payload_sha256, {ROW_SCHEMA} FROM orders WHERE order_id IN "
 )
-"""Failures that belong to one order's values; anything else from SQLite is infrastructure."""
-
-_READ_STORED = f"""
-    SELECT order_id, status, payload_sha256, {ROW_SCHEMA} FROM orders
-    WHERE order_id IN (SELECT value FROM json_each(?))
-"""
 
 _ORDER_ROW = (
     "order_id",
@@ -64,15 +59,7 @@ _ORDER_ROW = (
     "updated_at",
     ROW_SCHEMA,
 )
-_UPSERT_ORDER = (
-    insert_statement("orders", _ORDER_ROW)
-    + " ON CONFLICT (order_id) DO UPDATE SET "
-    + ", ".join(
-        f"{column} = excluded.{column}"
-        for column in _ORDER_ROW
-        if column not in ("order_id", "first_run_id")
-    )
-)
+_UPSERT_ORDER = upsert("orders", _ORDER_ROW, key=("order_id",), kept=("first_run_id",))
 
 
 class _ChildTable:
@@ -80,8 +67,8 @@ class _ChildTable:
     schema's), ``optional`` ones read as None when missing."""
 
     def __init__(self, name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-        self.insert = insert_statement(name, ("order_id", *required, *optional))
-        self.delete = f"DELETE FROM {name} WHERE order_id IN (SELECT value FROM json_each(?))"
+        self.insert = Insert(name, ("order_id", *required, *optional))
+        self.delete = f"DELETE FROM {name} WHERE order_id IN "
         self._required = _getter(required)
         self._optional = optional
         self._first_optional = 1 + len(required)
@@ -116,16 +103,11 @@ _ADDRESSES = _ChildTable("order_addresses", ("kind",), ADDRESS_COLUMNS[2:])
 CHILD_TABLES = (_ITEMS, _DISCOUNTS, _ADDRESSES)
 """An order's child tables, in the order a group writes them; ``OrderRows.children`` follows it."""
 
-_RECORD_RUN_ORDER = """
-    INSERT INTO sync_run_orders (
-        run_id, order_id, partition_date, status, error_message, decided_at)
-    VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (run_id, order_id) DO UPDATE SET
-        partition_date = excluded.partition_date,
-        status = excluded.status,
-        error_message = excluded.error_message,
-        decided_at = excluded.decided_at
-"""
+_RECORD_RUN_ORDER = upsert(
+    "sync_run_orders",
+    ("run_id", "order_id", "partition_date", "status", "error_message", "decided_at"),
+    key=("run_id", "order_id"),
+)
 
 # An ERROR keeps the order's last good row and child rows; the status alone sends it back to the
 # next run. An order an operator deleted downstream stays deleted.
@@ -169,10 +151,11 @@ class OrderRows(NamedTuple):
     run_row: tuple[Any, ...]
 
 
-def decide_all(conn: sqlite3.Connection, orders: Sequence[Mapping[str, Any]]) -> list[Decision]:
+def decide_all(conn: StoreConnection, orders: Sequence[Mapping[str, Any]]) -> list[Decision]:
     """Decide every order against what the store holds for it now."""
-    ids = json.dumps([order["order_id"] for order in orders])
-    stored = {row[0]: StoredOrder(*row[1:]) for row in conn.execute(_READ_STORED, (ids,))}
+    ids = [order["order_id"] for order in orders]
+    found = conn.execute(_READ_STORED + _id_list(ids), ids)
+    stored = {row[0]: StoredOrder(*row[1:]) for row in found}
     return [decide(order, stored.get(order["order_id"])) for order in orders]
 
 
@@ -218,7 +201,7 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
 
 
 class GroupWriteFailed(Exception):
-    """A row of a group failed (see ``PER_ROW_ERRORS``); the group's writes must be undone.
+    """A row of a group failed on its values; the group's writes must be undone.
 
     ``position`` is the place in the group of the order the failing row belongs to, or ``None``
     when it cannot be told.
@@ -230,7 +213,7 @@ class GroupWriteFailed(Exception):
         self.cause = cause
 
 
-def write_rows(conn: sqlite3.Connection, group: Sequence[OrderRows]) -> None:
+def write_rows(dialect: Dialect, conn: StoreConnection, group: Sequence[OrderRows]) -> None:
     """Write a group: rewritten orders get their row and all their child rows replaced, every
     order gets a run row.
 
@@ -238,37 +221,39 @@ def write_rows(conn: sqlite3.Connection, group: Sequence[OrderRows]) -> None:
     values are where most rows fail, and a group that fails early wastes less work before its
     retry.
     """
+    write = partial(_write_stage, dialect, conn)
     rewritten = [position for position, rows in enumerate(group) if rows.order_row is not None]
     if rewritten:
-        ids = json.dumps([group[position].order_id for position in rewritten])
+        ids = [group[position].order_id for position in rewritten]
         for table in CHILD_TABLES:
-            _write_stage(conn, table.delete, [(ids,)], _position_unknown)
+            write(table.delete + _id_list(ids), [ids], _position_unknown)
         for index, table in enumerate(CHILD_TABLES):
             rows = [row for position in rewritten for row in group[position].children[index]]
-            _write_stage(conn, table.insert, rows, partial(_child_owner, group, rewritten, index))
+            write(table.insert, rows, partial(_child_owner, group, rewritten, index))
         order_rows = [group[position].order_row for position in rewritten]
-        _write_stage(conn, _UPSERT_ORDER, order_rows, rewritten.__getitem__)
-    _write_stage(conn, _RECORD_RUN_ORDER, [rows.run_row for rows in group], _same_position)
+        write(_UPSERT_ORDER, order_rows, rewritten.__getitem__)
+    write(_RECORD_RUN_ORDER, [rows.run_row for rows in group], _same_position)
+
+
+def _id_list(ids: Sequence[str]) -> str:
+    return f"({placeholders(len(ids))})"
 
 
 def _write_stage(
-    conn: sqlite3.Connection,
-    statement: str,
+    dialect: Dialect,
+    conn: StoreConnection,
+    statement: Insert | str,
     rows: Sequence[Sequence[Any]],
     position_of_row: Callable[[int], int | None],
 ) -> None:
-    """``executemany``; on a per-row failure, tell which order the failing row belongs to.
-
-    Rows before the failing one have each changed exactly one row, so the change counter's
-    growth is the index of the failing row.
-    """
-    before = conn.total_changes
+    """The dialect's bulk write; on a per-row failure, tell which order the row belongs to."""
+    if not rows:
+        return
     try:
-        conn.executemany(statement, rows)
-    except PER_ROW_ERRORS as error:
-        failed_row = conn.total_changes - before
-        position = position_of_row(failed_row) if failed_row < len(rows) else None
-        raise GroupWriteFailed(position, error) from error
+        dialect.write_many(conn, statement, rows)
+    except RowsFailed as failure:
+        position = None if failure.row is None else position_of_row(failure.row)
+        raise GroupWriteFailed(position, failure.cause) from failure.cause
 
 
 def _child_owner(
@@ -290,7 +275,7 @@ def _position_unknown(row_index: int) -> None:
     return None
 
 
-def write_errors(conn: sqlite3.Connection, errors: Sequence[Decision], run: RunSlice) -> None:
+def write_errors(conn: StoreConnection, errors: Sequence[Decision], run: RunSlice) -> None:
     """Record orders whose write the database lost twice as ERROR, to be retried next run."""
     conn.executemany(
         _UPSERT_ERROR,
@@ -308,7 +293,8 @@ def write_errors(conn: sqlite3.Connection, errors: Sequence[Decision], run: RunS
             for decision in errors
         ],
     )
-    conn.executemany(_RECORD_RUN_ORDER, [rows_of(decision, run).run_row for decision in errors])
+    run_rows = [rows_of(decision, run).run_row for decision in errors]
+    conn.executemany(_RECORD_RUN_ORDER.sql, run_rows)
 
 
 def _storable_text_or_none(value: object) -> str | None:

@@ -12,6 +12,29 @@ from gomag_assets.resources.order_store.columns import (
     ORDER_DETAILS,
 )
 
+SYNC_RUNS = """
+    CREATE TABLE sync_runs (
+        run_id TEXT PRIMARY KEY,
+        window_start TEXT,
+        window_end TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT,
+        counts_json TEXT
+    )
+    """
+SYNC_RUN_ORDERS = """
+    CREATE TABLE sync_run_orders (
+        run_id TEXT NOT NULL,
+        order_id TEXT NOT NULL REFERENCES orders (order_id),
+        partition_date TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error_message TEXT,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, order_id)
+    )"""
+"""The run tables, the same in both dialects (SQLite adds ``WITHOUT ROWID``)."""
+
 _VERSION_1 = (
     # Payloads are TEXT exactly as fetched; a payload holding a lone surrogate (valid JSON text,
     # not encodable as UTF-8) is stored as a BLOB of its "surrogatepass" bytes instead.
@@ -88,28 +111,8 @@ _VERSION_1 = (
         PRIMARY KEY (order_id, line_no)
     ) WITHOUT ROWID
     """,
-    """
-    CREATE TABLE sync_runs (
-        run_id TEXT PRIMARY KEY,
-        window_start TEXT,
-        window_end TEXT,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        outcome TEXT,
-        counts_json TEXT
-    )
-    """,
-    """
-    CREATE TABLE sync_run_orders (
-        run_id TEXT NOT NULL,
-        order_id TEXT NOT NULL REFERENCES orders (order_id),
-        partition_date TEXT NOT NULL,
-        status TEXT NOT NULL,
-        error_message TEXT,
-        decided_at TEXT NOT NULL,
-        PRIMARY KEY (run_id, order_id)
-    ) WITHOUT ROWID
-    """,
+    SYNC_RUNS,
+    SYNC_RUN_ORDERS + " WITHOUT ROWID",
     "CREATE INDEX sync_run_orders_by_order ON sync_run_orders (order_id)",
     # Per-day status counts of a run (the conservation check) stay O(day), not O(run so far).
     "CREATE INDEX sync_run_orders_by_day ON sync_run_orders (run_id, partition_date, status)",

@@ -9,11 +9,13 @@ half-way through with ``database is locked``. When SQLite says the file itself c
 
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+from gomag_assets.resources.order_store.dialect import Insert, RowsFailed, transaction
+from gomag_assets.resources.order_store.lossless_text import SQLITE_TEXT, to_sqlite
 from gomag_assets.resources.order_store.schema import SCHEMA_VERSION, migration_from
 
 _WAL_RETRY_SECONDS = 0.01
@@ -79,15 +81,56 @@ def _primary_code(error: BaseException) -> int | None:
     return None if code is None else code & 0xFF  # extended codes carry the primary one
 
 
-def utc_now() -> str:
-    """The store's timestamp: ISO 8601 UTC to the millisecond, so rows sort by time as text."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+_PER_ROW_ERRORS = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.DataError,
+    ValueError,
+    TypeError,
+    OverflowError,
+)
+"""What a row's values make SQLite raise; anything else from SQLite is the file's doing."""
 
 
-def insert_statement(table: str, columns: Sequence[str]) -> str:
-    """``INSERT INTO table (columns) VALUES (?, ...)``: names from the store's own constants,
-    values always bound."""
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+class SqliteDialect:
+    """The order store in one SQLite file: one writer at a time, who waits up to
+    ``busy_timeout_ms`` for the write lock (so runs of one day, or of any two days, take turns)."""
+
+    errors = (sqlite3.Error,)
+    connection_errors = (sqlite3.Error,)
+    text = SQLITE_TEXT
+
+    def __init__(self, db_path: str, busy_timeout_ms: int) -> None:
+        self.location = db_path
+        self._busy_timeout_ms = busy_timeout_ms
+
+    def connect(self) -> sqlite3.Connection:
+        return connect(self.location, self._busy_timeout_ms)
+
+    def begin_write(self, conn: sqlite3.Connection, partition_date: str | None) -> None:
+        conn.execute("BEGIN IMMEDIATE")  # the file's write lock serializes every writer
+
+    def write_many(
+        self, conn: sqlite3.Connection, statement: Insert | str, rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """``executemany``; rows before a failing one each changed exactly one row, so the
+        change counter's growth is the index of the failing row."""
+        before = conn.total_changes
+        try:
+            conn.executemany(str(statement), rows)
+        except _PER_ROW_ERRORS as error:
+            failed = conn.total_changes - before
+            raise RowsFailed(failed if failed < len(rows) else None, error) from error
+
+    def refuses_writes(self, error: BaseException) -> bool:
+        return refuses_writes(error)
+
+    def unavailable(self, error: BaseException) -> "StoreUnavailable":
+        return unavailable(self.location, self._busy_timeout_ms, error)
+
+    def payload_value(self, payload: str) -> str | bytes | None:
+        return to_sqlite(payload)
 
 
 def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -115,19 +158,6 @@ def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     return conn
 
 
-@contextmanager
-def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Run the block as one write transaction: all of it is committed, or none of it."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
 def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     """Switch to WAL, waiting up to ``busy_timeout_ms`` for other connections like any write.
 
@@ -151,7 +181,7 @@ def _ensure_schema(conn: sqlite3.Connection) -> None:
     transaction: a crash leaves the file at its old version, whole."""
     if _schema_version(conn) >= SCHEMA_VERSION:
         return
-    with immediate_transaction(conn):
+    with transaction(conn, partial(conn.execute, "BEGIN IMMEDIATE")):
         # Read again under the write lock: another process may have got there first.
         version = _schema_version(conn)
         if version >= SCHEMA_VERSION:

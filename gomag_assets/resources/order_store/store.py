@@ -1,4 +1,6 @@
-"""The SQLite order store: raw landings, validation verdicts, imported orders and run history.
+"""The order store: raw landings, validation verdicts, imported orders and run history, in an
+SQLite file or, with ``db_url``, a PostgreSQL database (the dialect: :mod:`sqlite`,
+:mod:`postgres`).
 
 Each public method opens its own connection, so one resource can serve assets, sensors, checks
 and the operator command at once. ``save_orders_batch`` writes in three tiers (see
@@ -6,25 +8,30 @@ and the operator command at once. ``save_orders_batch`` writes in three tiers (s
 """
 
 import datetime as dt
-import json
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from gomag_assets.constants import ERRORS_LOG_NAME, OrderStatus, Verdict
-from gomag_assets.resources.order_store import reports, validation_frames
-from gomag_assets.resources.order_store import sqlite as store_sqlite
+from gomag_assets.resources.order_store import landings, reports, sync_runs, validation_frames
+from gomag_assets.resources.order_store.dialect import (
+    Dialect,
+    StoreConnection,
+    transaction,
+    utc_now,
+)
 from gomag_assets.resources.order_store.errors_log import append_records
-from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
+from gomag_assets.resources.order_store.postgres import PostgresDialect
 from gomag_assets.resources.order_store.reports import DaySummary, UnreconciledOrder
-from gomag_assets.resources.order_store.sqlite import StoreUnavailable
+from gomag_assets.resources.order_store.sqlite import SqliteDialect, StoreUnavailable
 from gomag_assets.resources.order_store.tiers import TieredBatch, require_unique_order_ids
 
 
@@ -52,9 +59,12 @@ class BatchOutcome:
 
 
 class OrderStore(dg.ConfigurableResource):
-    """The order store at ``db_path``."""
+    """The order store at ``db_path``, or in the PostgreSQL database at ``db_url``."""
 
     db_path: str = "data/gomag.sqlite"
+    db_url: str = Field(default="", repr=False)  # may hold a password: kept out of reprs
+    """A ``postgresql://`` URL: the store lives in that PostgreSQL database instead of the
+    SQLite file at ``db_path``. It may hold a password: give it through ``EnvVar``."""
     errors_log: str = ""
     """Append-only log of MALFORMED orders; empty means ``sync_errors_history.log`` beside db."""
     busy_timeout_ms: int = 30000
@@ -83,32 +93,20 @@ class OrderStore(dg.ConfigurableResource):
     ) -> int:
         """Land the partition's payloads verbatim, replacing its previous landing; returns how
         many orders are landed (an id given twice keeps its first place and its last payload)."""
-        rows = [
-            (
-                partition_date,
-                order.order_id,
-                landing_no,
-                to_sqlite(order.payload),
-                fetched_at,
-                run_id,
-            )
-            for landing_no, order in enumerate(orders)
-        ]
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM raw_orders WHERE partition_date = ?", (partition_date,))
-            conn.executemany(_LAND_RAW_ORDER, rows)
-            return _count_raw(conn, partition_date)
+        landed = [(order.order_id, order.payload) for order in orders]
+        with self._transaction(partition_date) as conn:
+            dialect = self._dialect()
+            return landings.replace_day(conn, dialect, partition_date, run_id, landed, fetched_at)
 
     def read_raw_orders(self, partition_date: str) -> list[tuple[str, str]]:
         """``(order_id, payload)`` of the partition in landing order, payloads as given."""
         with self._connection() as conn:
-            rows = conn.execute(_READ_RAW_ORDERS, (partition_date,)).fetchall()
-        return [(order_id, from_sqlite(payload)) for order_id, payload in rows]
+            return landings.read_day(conn, partition_date)
 
     def count_raw_orders(self, partition_date: str) -> int:
         """How many orders the partition's landing holds: what later stages must account for."""
         with self._connection() as conn:
-            return _count_raw(conn, partition_date)
+            return landings.count_day(conn, partition_date)
 
     # Validation verdicts
 
@@ -123,9 +121,10 @@ class OrderStore(dg.ConfigurableResource):
     ) -> None:
         """Keep the partition's validation frames (CONTRACTS.md §4), replacing earlier ones;
         None is an empty frame."""
-        with self._transaction() as conn:
+        with self._transaction(partition_date) as conn:
             validation_frames.replace_partition(
                 conn,
+                self._dialect().text,
                 partition_date,
                 run_id,
                 orders,
@@ -136,34 +135,29 @@ class OrderStore(dg.ConfigurableResource):
     def read_validated_orders(self, partition_date: str) -> list[dict[str, Any]]:
         """The partition's orders as the dicts ``save_orders_batch`` takes (CONTRACTS.md §5)."""
         with self._connection() as conn:
-            return validation_frames.read_partition(conn, partition_date)
+            return validation_frames.read_partition(conn, self._dialect().text, partition_date)
 
     def malformed_orders(self, partition_date: str) -> list[dict[str, Any]]:
         """The partition's MALFORMED verdicts: order_id, order_number, error_message."""
         with self._connection() as conn:
-            return validation_frames.read_malformed(conn, partition_date)
+            return validation_frames.read_malformed(conn, self._dialect().text, partition_date)
 
     # Sync runs
 
     def begin_sync_run(self, run_id: str, window_start: str, window_end: str) -> None:
         """Record that a run started importing the partitions ``window_start``..``window_end``."""
         with self._transaction() as conn:
-            conn.execute(_BEGIN_RUN, (run_id, window_start, window_end, store_sqlite.utc_now()))
+            sync_runs.begin(conn, run_id, window_start, window_end)
 
     def finish_sync_run(self, run_id: str, outcome: str) -> dict[str, int]:
         """Close a run with its outcome; returns (and stores) its orders per status."""
         with self._transaction() as conn:
-            counts = reports.status_counts(conn, run_id)
-            finished = (store_sqlite.utc_now(), outcome, json.dumps(counts), run_id)
-            if conn.execute(_FINISH_RUN, finished).rowcount == 0:
-                raise LookupError(f"unknown sync run {run_id!r}: begin_sync_run was not called")
-        return counts
+            return sync_runs.finish(conn, run_id, outcome)
 
     def last_successful_import(self, partition_date: str) -> dt.datetime | None:
         """When a successful run covering ``partition_date`` last finished, if ever."""
         with self._connection() as conn:
-            (finished,) = conn.execute(_LAST_SUCCESS, (partition_date, partition_date)).fetchone()
-        return dt.datetime.fromisoformat(finished) if finished else None
+            return sync_runs.last_success(conn, partition_date)
 
     # Orders
 
@@ -183,6 +177,7 @@ class OrderStore(dg.ConfigurableResource):
         valid = [order for order in orders if order.get("verdict") != Verdict.MALFORMED]
         with self._refusals_explained():
             batch = TieredBatch(
+                self._dialect(),
                 self._open_connection,
                 run_id=run_id,
                 partition_date=partition_date,
@@ -240,18 +235,29 @@ class OrderStore(dg.ConfigurableResource):
     def mark_deleted_in_roa(self, order_id: str, reason: str) -> None:
         """Record that an operator deleted the order downstream; syncs will not bring it back."""
         with self._transaction() as conn:
-            marked = (OrderStatus.DELETED_IN_ROA.value, reason, store_sqlite.utc_now(), order_id)
+            marked = (OrderStatus.DELETED_IN_ROA.value, reason, utc_now(), order_id)
             if conn.execute(_MARK_DELETED, marked).rowcount == 0:
                 raise LookupError(f"unknown order id {order_id!r}")
 
     # Connections
 
-    def _open_connection(self) -> sqlite3.Connection:
+    def _dialect(self) -> Dialect:
+        """The database the store lives in: PostgreSQL at ``db_url`` if set, else SQLite."""
+        if self.db_url:
+            return PostgresDialect(self.db_url, self.busy_timeout_ms)
+        return SqliteDialect(self.db_path, self.busy_timeout_ms)
+
+    @property
+    def location(self) -> str:
+        """Where the store is, fit to show (a PostgreSQL URL without its password)."""
+        return self._dialect().location
+
+    def _open_connection(self) -> StoreConnection:
         """Every connection the store uses comes from here (tests override it to inject faults)."""
-        return store_sqlite.connect(self.db_path, self.busy_timeout_ms)
+        return self._dialect().connect()
 
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
+    def _connection(self) -> Iterator[StoreConnection]:
         with self._refusals_explained():
             conn = self._open_connection()
             try:
@@ -261,47 +267,24 @@ class OrderStore(dg.ConfigurableResource):
 
     @contextmanager
     def _refusals_explained(self) -> Iterator[None]:
-        """Raise SQLite's "this file cannot be used" answers as ``StoreUnavailable`` naming it."""
+        """Raise the database's "this store cannot be used" answers as ``StoreUnavailable``."""
+        dialect = self._dialect()
         try:
             yield
         except StoreUnavailable:
             raise
-        except sqlite3.Error as error:
-            if not store_sqlite.refuses_writes(error):
+        except dialect.errors as error:
+            if not dialect.refuses_writes(error):
                 raise
-            raise store_sqlite.unavailable(self.db_path, self.busy_timeout_ms, error) from error
+            raise dialect.unavailable(error) from error
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as conn, store_sqlite.immediate_transaction(conn):
+    def _transaction(self, partition_date: str | None = None) -> Iterator[StoreConnection]:
+        """One write transaction, committed whole or rolled back; one of ``partition_date``
+        waits for any other transaction of that day."""
+        begin = self._dialect().begin_write
+        with self._connection() as conn, transaction(conn, partial(begin, conn, partition_date)):
             yield conn
 
 
-def _count_raw(conn: sqlite3.Connection, partition_date: str) -> int:
-    return conn.execute(_COUNT_RAW_ORDERS, (partition_date,)).fetchone()[0]
-
-
-_LAND_RAW_ORDER = """
-    INSERT INTO raw_orders (partition_date, order_id, landing_no, payload, fetched_at, run_id)
-    VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (partition_date, order_id) DO UPDATE SET payload = excluded.payload
-"""
-_READ_RAW_ORDERS = """
-    SELECT order_id, payload FROM raw_orders WHERE partition_date = ? ORDER BY landing_no
-"""
-_COUNT_RAW_ORDERS = "SELECT count(*) FROM raw_orders WHERE partition_date = ?"
-_BEGIN_RUN = """
-    INSERT INTO sync_runs (run_id, window_start, window_end, started_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (run_id) DO UPDATE SET
-        window_start = excluded.window_start,
-        window_end = excluded.window_end,
-        finished_at = NULL,
-        outcome = NULL,
-        counts_json = NULL
-"""
-_FINISH_RUN = "UPDATE sync_runs SET finished_at = ?, outcome = ?, counts_json = ? WHERE run_id = ?"
-_LAST_SUCCESS = """
-    SELECT max(finished_at) FROM sync_runs
-    WHERE outcome = 'SUCCESS' AND window_start <= ? AND ? <= window_end
-"""
 _MARK_DELETED = "UPDATE orders SET status = ?, error_message = ?, updated_at = ? WHERE order_id = ?"

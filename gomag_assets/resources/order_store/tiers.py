@@ -1,20 +1,23 @@
 """The write path of ``OrderStore.save_orders_batch``: bulk first, isolation when a row fails.
+Written once for both databases; the dialect (:mod:`sqlite`, :mod:`postgres`) opens the
+transactions, writes in bulk and says which errors are a row's and which the connection's.
 
-Each chunk is one ``BEGIN IMMEDIATE`` transaction. Inside it, a group of orders is written with
-``executemany`` under a savepoint; if a row fails (a value SQLite cannot bind, a constraint), the
-group is rolled back to its savepoint and retried in parts, each under its own savepoint, down to
-the one order that fails, which is kept as MALFORMED. The parts are the orders before the failing
-one, that order alone, and the orders after it in parts of at most ``RETRY_PART`` orders; halves
-when the failing order cannot be told.
+Each chunk is one write transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``BEGIN`` and the
+day's advisory lock). Inside it, a group of orders is written in bulk under a savepoint; if a row
+fails (a value the database cannot take, a constraint), the group is rolled back to its
+savepoint and retried in parts, each under its own savepoint, down to the one order that fails,
+which is kept as MALFORMED. The parts are the orders before the failing one, that order alone,
+and the orders after it in parts of at most ``RETRY_PART`` orders; halves when the failing order
+cannot be told (always on PostgreSQL, which does not say which row of a bulk write failed).
 
-A failing connection (disk, lock, I/O) is not a row's fault: the reconnect guard commits what
-survived, opens a fresh connection and retries the lost orders once, one by one; an order that
-fails again ends ERROR and is retried by the next run. A retry that fails because the file itself
-refuses writes (locked past ``busy_timeout``, read-only, full, damaged) ends the batch with that
-error instead: every other order would fail, or wait, the same way.
+A failing connection (disk, lock, I/O, a server gone or restarting, a timeout) is not a row's
+fault: the reconnect guard commits what survived, opens a fresh connection and retries the lost
+orders once, one by one; an order that fails again ends ERROR and is retried by the next run. A
+retry that fails because the store itself refuses writes (SQLite: locked past ``busy_timeout``,
+read-only, full, damaged; PostgreSQL: read-only, full, no access) ends the batch with that error
+instead: every other order would fail, or wait, the same way.
 """
 
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -22,10 +25,11 @@ from typing import Any
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store.decisions import Decision, crash_reason, mark_malformed
+from gomag_assets.resources.order_store.dialect import Dialect, StoreConnection, utc_now
 from gomag_assets.resources.order_store.errors_log import MalformedRecord
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
 from gomag_assets.resources.order_store.rows import (
-    PER_ROW_ERRORS,
+    SHAPE_ERRORS,
     GroupWriteFailed,
     OrderRows,
     RunSlice,
@@ -34,7 +38,6 @@ from gomag_assets.resources.order_store.rows import (
     write_errors,
     write_rows,
 )
-from gomag_assets.resources.order_store.sqlite import refuses_writes, utc_now
 
 RETRY_PART = 50
 """Orders per part when the orders after a failing one are retried (see :func:`_split`)."""
@@ -46,9 +49,6 @@ _RELEASE = "RELEASE order_group"
 
 class ConnectionLost(Exception):
     """A savepoint could not be opened, rolled back or released: the connection is unusable."""
-
-
-_INFRASTRUCTURE_ERRORS = (sqlite3.Error, ConnectionLost)
 
 
 def require_unique_order_ids(orders: Sequence[Mapping[str, Any]]) -> None:
@@ -68,13 +68,17 @@ class TieredBatch:
 
     def __init__(
         self,
-        open_connection: Callable[[], sqlite3.Connection],
+        dialect: Dialect,
+        open_connection: Callable[[], StoreConnection],
         *,
         run_id: str,
         partition_date: str,
         chunk_size: int,
         store_pii: bool,
     ) -> None:
+        self._dialect = dialect
+        self._lost = (*dialect.connection_errors, ConnectionLost)
+        """Errors that cost the transaction but are no order's fault."""
         self._open_connection = open_connection
         self._conn = open_connection()
         self._chunk_size = chunk_size
@@ -119,7 +123,7 @@ class TieredBatch:
     def _write_chunk(self, orders: Sequence[Mapping[str, Any]]) -> None:
         try:
             self._write_transaction(orders)
-        except _INFRASTRUCTURE_ERRORS:
+        except self._lost:
             self._safe_reconnect()
             self._retry_lost(orders)
 
@@ -131,8 +135,8 @@ class TieredBatch:
                 continue
             try:
                 self._write_transaction([order])
-            except _INFRASTRUCTURE_ERRORS as error:
-                if refuses_writes(error):
+            except self._lost as error:
+                if self._dialect.refuses_writes(error):
                     raise
                 self._safe_reconnect()
                 if order["order_id"] not in self._settled:
@@ -143,7 +147,7 @@ class TieredBatch:
             self._record_errors(errors)
 
     def _write_transaction(self, orders: Sequence[Mapping[str, Any]]) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         self._run = replace(self._run, decided_at=utc_now())
         self._rows.clear()
         self._insert_batch(decide_all(self._conn, orders), first_try=True)
@@ -154,7 +158,7 @@ class TieredBatch:
         """Tier 2, falling back to tier 3: the group in one go, else in parts, else MALFORMED."""
         try:
             with self._savepoint():
-                write_rows(self._conn, self._group_rows(decisions))
+                write_rows(self._dialect, self._conn, self._group_rows(decisions))
         except GroupWriteFailed as failure:
             if first_try:
                 self.fallback_orders += len(decisions)
@@ -174,7 +178,7 @@ class TieredBatch:
             if rows is None:
                 try:
                     rows = rows_of(decision, self._run)
-                except PER_ROW_ERRORS as error:  # a dict missing a key or holding a wrong shape
+                except SHAPE_ERRORS as error:
                     raise GroupWriteFailed(position, error) from error
                 self._rows[decision.order_id] = rows
             group.append(rows)
@@ -185,16 +189,16 @@ class TieredBatch:
         marked = mark_malformed(decision.order, crash_reason(error))
         malformed = Decision(marked, OrderStatus.MALFORMED, marked["error_message"])
         with self._savepoint():
-            write_rows(self._conn, [rows_of(malformed, self._run)])
+            write_rows(self._dialect, self._conn, [rows_of(malformed, self._run)])
         self._pending.append(malformed)
 
     def _record_errors(self, errors: Sequence[Decision]) -> None:
         """Store ERROR for orders the database lost twice; they are reported ERROR regardless."""
         try:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._begin()
             write_errors(self._conn, errors, self._run)
             self._conn.execute("COMMIT")
-        except _INFRASTRUCTURE_ERRORS:
+        except self._lost:
             self._safe_reconnect()
         for decision in errors:
             self._settled[decision.order_id] = decision
@@ -207,7 +211,7 @@ class TieredBatch:
         if self._commit_survivors():
             self._settle_pending()
         self._pending.clear()
-        with suppress(sqlite3.Error):
+        with suppress(*self._dialect.errors):
             self._conn.close()
         self._conn = self._open_connection()
         self.reconnects += 1
@@ -216,14 +220,14 @@ class TieredBatch:
         # Errors here are expected (the connection is failing); losing the survivors is safe
         # because the caller retries every order that did not settle.
         try:
-            if not self._conn.in_transaction:  # SQLite already rolled the transaction back
+            if not self._conn.in_transaction:  # the database already rolled it back
                 return False
             if self._savepoint_open:  # the group in flight may be half-written: drop it first
                 self._conn.execute(_ROLLBACK_TO)
                 self._conn.execute(_RELEASE)
             self._conn.execute("COMMIT")
             return True
-        except sqlite3.Error:
+        except self._dialect.errors:
             return False
         finally:
             self._savepoint_open = False
@@ -248,10 +252,14 @@ class TieredBatch:
         self._control(_RELEASE)
         self._savepoint_open = False
 
+    def _begin(self) -> None:
+        """Open the transaction the day's writes go in (see ``Dialect.begin_write``)."""
+        self._dialect.begin_write(self._conn, self._run.partition_date)
+
     def _control(self, statement: str) -> None:
         try:
             self._conn.execute(statement)
-        except sqlite3.Error as error:
+        except self._dialect.errors as error:
             raise ConnectionLost(f"{statement} failed: {error}") from error
 
 

@@ -7,7 +7,6 @@ A frame without one of the store's columns (one made before schema 2) has it sto
 """
 
 import math
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -24,8 +23,8 @@ from gomag_assets.resources.order_store.columns import (
     PERSONAL_FIELDS,
     as_flag,
 )
-from gomag_assets.resources.order_store.lossless_text import from_sqlite, to_sqlite
-from gomag_assets.resources.order_store.sqlite import insert_statement
+from gomag_assets.resources.order_store.dialect import StoreConnection, insert_statement
+from gomag_assets.resources.order_store.lossless_text import ESCAPED, TextCodec
 
 
 class _ChildTable(NamedTuple):
@@ -64,7 +63,8 @@ _SELECT_MALFORMED = """
 
 
 def replace_partition(
-    conn: sqlite3.Connection,
+    conn: StoreConnection,
+    text: TextCodec,
     partition_date: str,
     run_id: str,
     orders: pd.DataFrame,
@@ -74,8 +74,9 @@ def replace_partition(
 ) -> None:
     """Replace the partition's validation rows; the caller owns the transaction.
 
-    ``children`` are the items, discounts and addresses frames (None is empty). ``store_pii``
-    False writes the addresses' ``PERSONAL_FIELDS`` NULL.
+    ``children`` are the items, discounts and addresses frames (None is empty); ``text`` keeps
+    strings the database cannot hold as they are. ``store_pii`` False writes the addresses'
+    ``PERSONAL_FIELDS`` NULL.
     """
     for table in _CHILD_TABLES:
         conn.execute(f"DELETE FROM {table.name} WHERE partition_date = ?", (partition_date,))
@@ -84,28 +85,30 @@ def replace_partition(
         _INSERT_ORDER,
         (
             (partition_date, run_id, position, *row)
-            for position, row in enumerate(_rows(orders, ORDER_COLUMNS))
+            for position, row in enumerate(_rows(orders, ORDER_COLUMNS, text))
         ),
     )
     for table, frame in zip(_CHILD_TABLES, children, strict=True):
         hidden = () if store_pii or table.key != "addresses" else PERSONAL_FIELDS
         conn.executemany(
             insert_statement(table.name, ("partition_date", *table.columns)),
-            ((partition_date, *row) for row in _rows(frame, table.columns, hidden)),
+            ((partition_date, *row) for row in _rows(frame, table.columns, text, hidden)),
         )
 
 
-def read_partition(conn: sqlite3.Connection, partition_date: str) -> list[dict[str, Any]]:
+def read_partition(
+    conn: StoreConnection, text: TextCodec, partition_date: str
+) -> list[dict[str, Any]]:
     """The partition's orders as §5 dicts, in validation order; lines ordered by ``line_no``,
     addresses billing first."""
     lines: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for table in _CHILD_TABLES:
         by_order = lines[table.key] = defaultdict(list)
-        read = _reader(table.columns)
+        read = _reader(table.columns, text)
         for row in conn.execute(table.select, (partition_date,)):
             line = read(row)
             by_order[line.pop("order_id")].append(line)
-    read = _reader(ORDER_COLUMNS)
+    read = _reader(ORDER_COLUMNS, text)
     orders = []
     for row in conn.execute(_SELECT_ORDERS, (partition_date,)):
         order = read(row)
@@ -115,21 +118,26 @@ def read_partition(conn: sqlite3.Connection, partition_date: str) -> list[dict[s
     return orders
 
 
-def read_malformed(conn: sqlite3.Connection, partition_date: str) -> list[dict[str, Any]]:
+def read_malformed(
+    conn: StoreConnection, text: TextCodec, partition_date: str
+) -> list[dict[str, Any]]:
     """MALFORMED verdicts of the partition: order_id, order_number, error_message."""
-    read = _reader(("order_id", "order_number", "error_message"))
+    read = _reader(("order_id", "order_number", "error_message"), text)
     return [read(row) for row in conn.execute(_SELECT_MALFORMED, (partition_date,))]
 
 
 def _rows(
-    frame: pd.DataFrame | None, columns: tuple[str, ...], hidden: Sequence[str] = ()
+    frame: pd.DataFrame | None,
+    columns: tuple[str, ...],
+    text: TextCodec,
+    hidden: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Rows to bind, converted column by column: a third of the cost of cell by cell. A column
     the frame lacks, or one of ``hidden``, is NULL."""
     if frame is None or frame.empty:
         return []
     values = [
-        _column_values(column, frame[column])
+        _column_values(column, frame[column], text)
         if column in frame.columns and column not in hidden
         else [None] * len(frame)
         for column in columns
@@ -137,7 +145,7 @@ def _rows(
     return list(zip(*values, strict=True))
 
 
-def _column_values(column: str, series: pd.Series) -> list[Any]:
+def _column_values(column: str, series: pd.Series, text: TextCodec) -> list[Any]:
     values = series.tolist()
     if column in FLAGS:
         return [bool(value) for value in values]
@@ -147,25 +155,29 @@ def _column_values(column: str, series: pd.Series) -> list[Any]:
         return [int(value) for value in values]
     if _plain_text(values):
         return values
-    return [_to_sqlite(value) for value in values]
+    return [_stored(value, text) for value in values]
 
 
 def _plain_text(values: list[Any]) -> bool:
-    """True when every value is None or text UTF-8 can hold: the usual column, bound as it is.
-    One encode of the joined text settles it, as Python never pairs surrogates across strings."""
+    """True when every value is None or text any database holds as it is (UTF-8, no NUL, no
+    ``ESCAPED``): the usual column, bound as it is. One encode of the joined text settles it, as
+    Python never pairs surrogates across strings."""
     texts = [value for value in values if value is not None]
     if not all(type(value) is str for value in texts):
         return False
+    joined = "".join(texts)
+    if "\x00" in joined or ESCAPED in joined:
+        return False
     try:
-        "".join(texts).encode("utf-8")
+        joined.encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True
 
 
-def _to_sqlite(value: Any) -> Any:
+def _stored(value: Any, text: TextCodec) -> Any:
     if isinstance(value, str):
-        return to_sqlite(value)
+        return text.store(value)
     return None if _is_missing(value) else value
 
 
@@ -173,16 +185,18 @@ def _is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _reader(columns: tuple[str, ...]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
-    """Turns a row of ``columns`` into its dict: flags as bool (or None), text as given (a BLOB
-    is text holding lone surrogates, see ``lossless_text``). Only the flags and the rare BLOB are
-    converted, since a day is read back as hundreds of thousands of values."""
+def _reader(
+    columns: tuple[str, ...], text: TextCodec
+) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+    """Turns a row of ``columns`` into its dict: flags as bool (or None), text as given (see
+    ``lossless_text``). Only the flags and the rare kept-apart text are converted, since a day
+    is read back as hundreds of thousands of values."""
     flags = [(column, bool) for column in columns if column in FLAGS]
     flags += [(column, as_flag) for column in columns if column in OPTIONAL_FLAGS]
 
     def read(row: tuple[Any, ...]) -> dict[str, Any]:
-        if bytes in map(type, row):
-            row = tuple(map(from_sqlite, row))
+        if text.in_row(row):
+            row = tuple(map(text.load, row))
         values = dict(zip(columns, row, strict=True))
         for column, to_flag in flags:
             values[column] = to_flag(values[column])
