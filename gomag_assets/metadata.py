@@ -1,6 +1,7 @@
 """Materialization metadata that reads well in the Dagster UI."""
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pandas as pd
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
@@ -41,3 +42,19 @@ def table(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]) 
         records=[TableRecord(dict(zip(names, row, strict=True))) for row in rows],
         schema=TableSchema(columns=[TableColumn(name, kind) for name, kind in columns]),
     )
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` with its noun in the right number: "1 page", "2 pages", "1 new MALFORMED
+    order"."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def percent(share: float) -> str:
+    """A share of 0..1 as an operator reads it: 0.0277… -> "2.8%"."""
+    return f"{share:.1%}"
+
+
+def file_link(path: str | Path) -> MetadataValue:
+    """An absolute path the UI shows whole, whatever the working directory was."""
+    return MetadataValue.path(str(Path(path).resolve()))

@@ -4,10 +4,9 @@ import datetime as dt
 import sqlite3
 
 from dagster import DagsterInstance, materialize
-from pipeline import ASSETS
+from pipeline import ASSETS, materializations, materialize_day
 from support.days import DAY
 
-from gomag_assets.assets import raw_orders
 from gomag_assets.constants import OrderStatus
 from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.order_store import OrderStore
@@ -56,8 +55,9 @@ def test_one_partition_lands_validates_and_imports_every_order(demo_shop, gomag_
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks["conservation"].passed
     assert checks["malformed_share"].passed
-    raw_meta = result.asset_materializations_for_node("raw_orders")[0].metadata
-    assert raw_meta["dagster/row_count"].value == len(shop_orders)
+    (raw,) = materializations(result, "raw_orders")
+    assert raw.partition == DAY.isoformat()
+    assert raw.metadata["dagster/row_count"].value == len(shop_orders)
 
 
 def test_three_day_range_is_one_run_processed_day_by_day(demo_shop, gomag_api, store):
@@ -76,10 +76,12 @@ def test_three_day_range_is_one_run_processed_day_by_day(demo_shop, gomag_api, s
     for day in RANGE:
         assert _statuses(store, day) == _expected_statuses(demo_shop, day)
     progress = [e.user_message for e in instance.all_logs(result.run_id)]
-    last_day = [m for m in progress if m.startswith("day 3/3: " + RANGE[-1].isoformat())]
-    assert len(last_day) == 3, "each asset reports each day of the range"
-    materialized = result.asset_materializations_for_node("imported_orders")
-    assert sorted(m.partition for m in materialized) == [d.isoformat() for d in RANGE]
+    for position, day in enumerate(RANGE, start=1):
+        (line,) = [m for m in progress if m.startswith(f"{day} ({position}/3): ")]
+        assert "landed " in line and " valid, " in line and " IMPORTED" in line, line
+    for asset in ("raw_orders", "validated_orders", "imported_orders"):
+        days = [m.partition for m in materializations(result, asset)]
+        assert days == [d.isoformat() for d in RANGE], asset
 
 
 def test_rerun_is_already_imported_and_writes_nothing_twice(demo_shop, gomag_api, store):
@@ -121,12 +123,6 @@ def test_cancellation_in_the_shop_turns_the_order_cancelled(demo_shop, gomag_api
 
 def test_credentials_error_fails_the_run_without_landing_anything(demo_shop, api_factory, store):
     bad_key = api_factory(demo_shop, api_key="wrong-key")
-    result = materialize(
-        [raw_orders],
-        partition_key=DAY.isoformat(),
-        resources={"gomag_api": bad_key, "order_store": store},
-        instance=DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
+    result = materialize_day(DAY, bad_key, store, selection=["raw_orders"])
     assert not result.success
     assert store.count_raw_orders(DAY.isoformat()) == 0

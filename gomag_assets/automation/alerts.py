@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,15 +22,18 @@ from dagster import (
     AssetKey,
     AssetRecordsFilter,
     DagsterEvent,
+    DagsterRun,
     DefaultSensorStatus,
     RunFailureSensorContext,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
+    SkipReason,
     run_failure_sensor,
     sensor,
 )
 
+from gomag_assets.metadata import counted
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
 
@@ -144,18 +147,26 @@ cursor stays small; a re-run of an older day alerts again for the MALFORMED orde
 
 
 def build_alert_sensors(
-    job: "UnresolvedAssetJobDefinition", settings: Settings
+    job: "UnresolvedAssetJobDefinition", asset_keys: Collection[AssetKey], settings: Settings
 ) -> list[SensorDefinition]:
-    """Alert when a run of ``job`` fails and when a day's MALFORMED orders grow."""
+    """Alert when a run of ``job`` or of any of ``asset_keys`` fails, and when a day's MALFORMED
+    orders grow."""
 
     @run_failure_sensor(
         name="gomag_run_failure_alert",
-        monitored_jobs=[job],
+        # Runs launched from the UI are asset-job runs, and CLI runs have no code location of
+        # their own: only watching every location hears them all. The body keeps ours.
+        monitor_all_code_locations=True,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Writes an alert (log, alerts file, webhook) when an order-sync run fails.",
+        description=(
+            "Writes an alert (log, alerts file, webhook) when a run that materializes the order "
+            "assets fails, however it was launched: schedule, sensor, UI, backfill or CLI."
+        ),
     )
-    def run_failure_alert(context: RunFailureSensorContext) -> None:
+    def run_failure_alert(context: RunFailureSensorContext) -> SkipReason | None:
         run = context.dagster_run
+        if not _touches(run, job.name, asset_keys):
+            return SkipReason(f"run {run.run_id} of {run.job_name} is not an order-sync run")
         window = run.tags.get("dagster/partition") or "..".join(
             filter(
                 None,
@@ -175,6 +186,7 @@ def build_alert_sensors(
         )
         deliver(alert, settings.alerts_file, context.log)
         context.instance.report_engine_event(alert.text(), dagster_run=run)
+        return None
 
     @sensor(
         name="gomag_malformed_alert",
@@ -206,8 +218,8 @@ def build_alert_sensors(
             if new:
                 alert = Alert(
                     title=(
-                        f"{len(new)} new MALFORMED orders on {day} ({len(malformed)} in all); "
-                        "escalate to GoMag"
+                        f"{counted(len(new), 'new MALFORMED order')} on {day} "
+                        f"({len(malformed)} in all); escalate to GoMag"
                     ),
                     partition=day,
                     orders=[(m["order_id"], m["error_message"]) for m in new],
@@ -235,6 +247,11 @@ def build_alert_sensors(
         )
 
     return [run_failure_alert, malformed_alert]
+
+
+def _touches(run: DagsterRun, job_name: str, asset_keys: Collection[AssetKey]) -> bool:
+    """Whether ``run`` is ours: a run of our job, or one that selected any of our assets."""
+    return run.job_name == job_name or bool(set(run.asset_selection or ()) & set(asset_keys))
 
 
 def _step_error(event: DagsterEvent) -> str:
