@@ -22,13 +22,14 @@ from dagster import (
     AssetKey,
     AssetRecordsFilter,
     DagsterEvent,
+    DagsterEventType,
+    DagsterInstance,
     DagsterRun,
     DefaultSensorStatus,
     RunFailureSensorContext,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
     run_failure_sensor,
     sensor,
 )
@@ -163,10 +164,10 @@ def build_alert_sensors(
             "assets fails, however it was launched: schedule, sensor, UI, backfill or CLI."
         ),
     )
-    def run_failure_alert(context: RunFailureSensorContext) -> SkipReason | None:
+    def run_failure_alert(context: RunFailureSensorContext) -> None:
         run = context.dagster_run
-        if not _touches(run, job.name, asset_keys):
-            return SkipReason(f"run {run.run_id} of {run.job_name} is not an order-sync run")
+        if not _touches(context.instance, run, job.name, asset_keys):
+            return  # another code location's run; returning a SkipReason would end the tick
         window = run.tags.get("dagster/partition") or "..".join(
             filter(
                 None,
@@ -186,7 +187,6 @@ def build_alert_sensors(
         )
         deliver(alert, settings.alerts_file, context.log)
         context.instance.report_engine_event(alert.text(), dagster_run=run)
-        return None
 
     @sensor(
         name="gomag_malformed_alert",
@@ -249,9 +249,17 @@ def build_alert_sensors(
     return [run_failure_alert, malformed_alert]
 
 
-def _touches(run: DagsterRun, job_name: str, asset_keys: Collection[AssetKey]) -> bool:
-    """Whether ``run`` is ours: a run of our job, or one that selected any of our assets."""
-    return run.job_name == job_name or bool(set(run.asset_selection or ()) & set(asset_keys))
+def _touches(
+    instance: DagsterInstance, run: DagsterRun, job_name: str, asset_keys: Collection[AssetKey]
+) -> bool:
+    """Whether ``run`` is ours: a run of our job, or one that planned to materialize any of our
+    assets (UI and CLI runs are asset-job runs, and not every run records its selection)."""
+    if run.job_name == job_name:
+        return True
+    planned = instance.get_records_for_run(
+        run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    ).records
+    return any(record.event_log_entry.dagster_event.asset_key in asset_keys for record in planned)
 
 
 def _step_error(event: DagsterEvent) -> str:
