@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         home = work / "dagster_home"
         home.mkdir()
-        shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+        shutil.copy(REPO / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
         os.environ.update(
             DAGSTER_HOME=str(home),
             GOMAG_API_URL=shop.base_url,

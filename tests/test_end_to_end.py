@@ -259,7 +259,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     tmp_path = tmp_path_factory.mktemp("end_to_end")
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text() + RUN_QUEUE)
+    (home / "dagster.yaml").write_text((REPO / "deploy" / "local" / "dagster.yaml").read_text() + RUN_QUEUE)
     workspace = tmp_path / "workspace.yaml"
     workspace.write_text(WORKSPACE)
     # Create the instance's SQLite storages up front: a webserver and a daemon starting
