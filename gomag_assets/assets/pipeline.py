@@ -25,7 +25,7 @@ from gomag_assets.assets.common import ASSET_GROUP, ORDER_STORE_POOL, OWNERS
 from gomag_assets.assets.sync import IMPORTED, IMPORTED_TODAY, RAW, VALIDATED, OrderSync
 from gomag_assets.assets.validated_orders import ORDER_COLUMN_SCHEMA, ValidationConfig
 from gomag_assets.automation import checks
-from gomag_assets.metadata import file_link
+from gomag_assets.metadata import counted, file_link
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
@@ -124,8 +124,9 @@ def build_order_assets(
         owners=OWNERS,
         description=(
             "Reported each time today's partition of imported_orders is imported in balance. "
-            f"Its freshness policy fails when that was more than {settings.freshness_lag_minutes} "
-            "minutes ago (GOMAG_FRESHNESS_LAG); imports of past days do not count."
+            f"Its freshness policy fails when that was more than "
+            f"{counted(settings.freshness_lag_minutes, 'minute')} ago (GOMAG_FRESHNESS_LAG); "
+            "imports of past days do not count."
         ),
         freshness_policy=FreshnessPolicy.time_window(
             fail_window=dt.timedelta(minutes=settings.freshness_lag_minutes)

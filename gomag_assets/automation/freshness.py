@@ -14,6 +14,7 @@ from dagster import (
 )
 
 from gomag_assets.automation.alerts import Alert, deliver
+from gomag_assets.metadata import counted
 from gomag_assets.settings import Settings
 
 FAIL = "FAIL"
@@ -22,6 +23,7 @@ FAIL = "FAIL"
 def build_freshness_alert_sensor(today_key: AssetKey, settings: Settings) -> SensorDefinition:
     """Alert when the daemon records ``today_key`` as FAIL: today was not imported in balance
     within GOMAG_FRESHNESS_LAG minutes."""
+    lag = counted(settings.freshness_lag_minutes, "minute")
 
     @sensor(
         name="gomag_freshness_alert",
@@ -29,7 +31,7 @@ def build_freshness_alert_sensor(today_key: AssetKey, settings: Settings) -> Sen
         default_status=DefaultSensorStatus.RUNNING,
         description=(
             f"Alerts once when {today_key.to_user_string()} turns stale: today's orders were "
-            f"not imported within {settings.freshness_lag_minutes} minutes (GOMAG_FRESHNESS_LAG). "
+            f"not imported within {lag} (GOMAG_FRESHNESS_LAG). "
             "Turn on gomag_intraday_refresh, or this will alert every day."
         ),
     )
@@ -44,8 +46,8 @@ def build_freshness_alert_sensor(today_key: AssetKey, settings: Settings) -> Sen
             return SensorResult(skip_reason=f"{today_key.to_user_string()} is {seen}", cursor=seen)
         alert = Alert(
             title=(
-                f"today's orders were not imported within {settings.freshness_lag_minutes} "
-                f"minutes ({today_key.to_user_string()} stale since {since})"
+                f"today's orders were not imported within {lag} "
+                f"({today_key.to_user_string()} stale since {since})"
             ),
             reasons=["is gomag_intraday_refresh running, and are its runs succeeding?"],
         )
