@@ -44,17 +44,6 @@ def table(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]) 
     )
 
 
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``count`` with its noun in the right number: "1 page", "2 pages", "1 new MALFORMED
-    order"."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
-def percent(share: float) -> str:
-    """A share of 0..1 as an operator reads it: 0.0277… -> "2.8%"."""
-    return f"{share:.1%}"
-
-
 def file_link(path: str | Path) -> MetadataValue:
     """An absolute path the UI shows whole, whatever the working directory was."""
     return MetadataValue.path(str(Path(path).resolve()))

@@ -78,7 +78,14 @@ def test_three_day_range_is_one_run_processed_day_by_day(demo_shop, gomag_api, s
     progress = [e.user_message for e in instance.all_logs(result.run_id)]
     for position, day in enumerate(RANGE, start=1):
         (line,) = [m for m in progress if m.startswith(f"{day} ({position}/3): ")]
-        assert "landed " in line and " valid, " in line and " IMPORTED" in line, line
+        landed, judged, imported = line.split(": ", 1)[1].split("; ")
+        statuses = store.status_counts(run_id=result.run_id, partition_date=day.isoformat())
+        largest_first = sorted(
+            ((n, s) for s, n in statuses.items() if n), key=lambda pair: (-pair[0], pair[1])
+        )
+        assert landed.startswith(f"landed {store.count_raw_orders(day.isoformat())} orders from ")
+        assert judged.endswith(f"{statuses.get('MALFORMED', 0)} MALFORMED")
+        assert imported == ", ".join(f"{n} {s}" for n, s in largest_first), line
     for asset in ("raw_orders", "validated_orders", "imported_orders"):
         days = [m.partition for m in materializations(result, asset)]
         assert days == [d.isoformat() for d in RANGE], asset

@@ -4,9 +4,10 @@ order given exactly one status (CONTRACTS.md §5, §6)."""
 from dataclasses import dataclass
 
 from gomag_assets.constants import OrderStatus
-from gomag_assets.metadata import counted, table
+from gomag_assets.metadata import table
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.resources.order_store.reports import DaySummary, UnreconciledOrder
+from gomag_assets.wording import counted
 
 DESCRIPTION = (
     "Each day's verdicts saved to the orders and order_items tables and recorded in sync_runs. "

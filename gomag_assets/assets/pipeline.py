@@ -25,10 +25,11 @@ from gomag_assets.assets.common import ASSET_GROUP, ORDER_STORE_POOL, OWNERS
 from gomag_assets.assets.sync import IMPORTED, IMPORTED_TODAY, RAW, VALIDATED, OrderSync
 from gomag_assets.assets.validated_orders import ORDER_COLUMN_SCHEMA, ValidationConfig
 from gomag_assets.automation import checks
-from gomag_assets.metadata import counted, file_link
+from gomag_assets.metadata import file_link
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
+from gomag_assets.wording import counted
 
 CHECKED_ASSET = {
     checks.MALFORMED_SHARE: VALIDATED,

@@ -5,10 +5,10 @@ import logging
 import time
 from dataclasses import dataclass
 
-from gomag_assets.metadata import counted
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.gomag_api.personal_data import as_landed
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.wording import counted
 
 DESCRIPTION = (
     "Every order GoMag reports for the day, each payload's JSON text as received. "

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from dagster import Config, TableSchema
 from pydantic import Field
 
-from gomag_assets.metadata import frame_column_schema, percent, table
+from gomag_assets.metadata import frame_column_schema, table
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 from gomag_assets.validation import ValidationResult, validate_orders
 from gomag_assets.validation.schemas import ORDER_DAGSTER_TYPE
+from gomag_assets.wording import percent
 
 ORDER_COLUMN_SCHEMA: TableSchema = ORDER_DAGSTER_TYPE.metadata["schema"].value
 DESCRIPTION = (

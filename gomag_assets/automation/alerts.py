@@ -34,9 +34,9 @@ from dagster import (
     sensor,
 )
 
-from gomag_assets.metadata import counted
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
+from gomag_assets.wording import counted
 
 if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import (

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetCheckEvaluation, AssetCheckSeverity, AssetKey
 
-from gomag_assets.metadata import counted, percent, table
+from gomag_assets.metadata import table
 from gomag_assets.validation.schemas import ORDER_DAGSTER_TYPE
+from gomag_assets.wording import counted, percent
 
 if TYPE_CHECKING:
     from gomag_assets.assets.imported_orders import ImportedDay

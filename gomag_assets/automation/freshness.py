@@ -14,8 +14,8 @@ from dagster import (
 )
 
 from gomag_assets.automation.alerts import Alert, deliver
-from gomag_assets.metadata import counted
 from gomag_assets.settings import Settings
+from gomag_assets.wording import counted
 
 FAIL = "FAIL"
 
