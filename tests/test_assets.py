@@ -5,10 +5,12 @@ import sqlite3
 
 from dagster import DagsterInstance, materialize
 from pipeline import ASSETS, materializations, materialize_day
-from support.days import DAY
+from support.days import DAY, SHOP_TIMEZONE
 
+from gomag_assets.assets import build_order_assets
 from gomag_assets.constants import OrderStatus
 from gomag_assets.definitions import build_definitions
+from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
@@ -133,3 +135,20 @@ def test_credentials_error_fails_the_run_without_landing_anything(demo_shop, api
     result = materialize_day(DAY, bad_key, store, selection=["raw_orders"])
     assert not result.success
     assert store.count_raw_orders(DAY.isoformat()) == 0
+
+
+def test_only_a_balanced_import_of_today_reports_imported_orders_today(demo_shop, gomag_api, store):
+    """'Today' is the clock's (noon of DAY in the shop); a past day's import says nothing of it."""
+    noon = dt.datetime.combine(DAY, dt.time(12), SHOP_TIMEZONE)
+    assets = build_order_assets(order_partitions, load_settings(), clock=lambda: noon)
+    run = {"resources": {"gomag_api": gomag_api, "order_store": store}}
+
+    yesterday = materialize(assets, partition_key=(DAY - dt.timedelta(days=1)).isoformat(), **run)
+    today = materialize(assets, partition_key=DAY.isoformat(), **run)
+
+    assert yesterday.success and today.success
+    assert materializations(yesterday, "imported_orders_today") == []
+    (reported,) = materializations(today, "imported_orders_today")
+    assert reported.partition is None, "the freshness asset is not partitioned"
+    assert reported.metadata["partition"].value == DAY.isoformat()
+    assert reported.metadata["run_id"].value == today.run_id

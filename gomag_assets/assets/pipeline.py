@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
+    AssetsDefinition,
     AssetSpec,
     BackfillPolicy,
     DailyPartitionsDefinition,
@@ -44,7 +45,7 @@ def build_order_assets(
     settings: Settings,
     *,
     clock: Callable[[], dt.datetime] | None = None,
-) -> list:
+) -> list[AssetsDefinition | AssetSpec]:
     """The order-sync multi-asset and ``imported_orders_today``, the asset whose freshness
     policy says whether today's orders were imported within GOMAG_FRESHNESS_LAG minutes.
 
