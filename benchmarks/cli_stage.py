@@ -19,7 +19,7 @@ from pathlib import Path
 from benchmarks.report import Comparison, StageReport, ratio
 from gomag_assets.demo import DemoShop, DemoShopConfig
 
-DAY = dt.date(2025, 9, 2)
+DAY = dt.date(2025, 9, 4)
 REPOSITORY = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).parent / "dagster"
 RUNS_PER_DAY = 96
