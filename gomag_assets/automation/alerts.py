@@ -167,7 +167,7 @@ def build_alert_sensors(
     def run_failure_alert(context: RunFailureSensorContext) -> None:
         run = context.dagster_run
         if not _touches(context.instance, run, job.name, asset_keys):
-            return  # another code location's run; returning a SkipReason would end the tick
+            return  # not ours; returning a SkipReason would end the tick before later runs
         window = run.tags.get("dagster/partition") or "..".join(
             filter(
                 None,
