@@ -8,6 +8,7 @@ late-updates sensor and the nightly schedule what they would request.
 import contextlib
 import datetime as dt
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -42,10 +43,11 @@ JOB = "gomag_orders_job"
 PARTITIONS = [day.isoformat() for day in RANGE]
 NOW = dt.datetime.combine(RANGE[-1] + dt.timedelta(days=2), dt.time(12), SHOP_TIMEZONE)
 """The deployment's clock and the shop's: two days after the backfilled days, at noon."""
+CLOCKED_LOCATION = Path(__file__).parent / "support" / "clocked_location.py"
 WORKSPACE = f"""
 load_from:
   - python_file:
-      relative_path: {Path(__file__).parent / "support" / "clocked_location.py"}
+      relative_path: {CLOCKED_LOCATION}
       location_name: {LOCATION}
       working_directory: {REPO}
 """
@@ -539,11 +541,27 @@ def _alerts(deployment: Deployment) -> str:
     return path.read_text() if path.exists() else ""
 
 
-def test_a_failing_asset_job_run_and_a_failing_backfill_from_the_ui_each_alert(
-    deployment: Deployment,
-):
-    """Runs as the UI launches them: asset-job runs, not gomag_orders_job. Last in the module:
-    the failed runs leave their sync runs in the store."""
+def _failing_cli_run(deployment: Deployment) -> str:
+    """A ``dagster asset materialize`` run on the deployment's instance that GoMag refuses; its
+    run id, read off the CLI's own log."""
+    deployment.shop.faults.queue("auth_error")
+    done = subprocess.run(
+        [BIN / "dagster", "asset", "materialize", "-f", str(CLOCKED_LOCATION)]
+        + ["--select", "raw_orders", "--partition", PARTITIONS[0]],
+        cwd=REPO,
+        env=deployment.dagster.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0, done.stderr[-3000:]
+    return re.search(r" - __ASSET_JOB - ([0-9a-f-]{36}) - ", done.stderr).group(1)
+
+
+def test_failing_runs_from_the_ui_a_backfill_and_the_cli_each_alert(deployment: Deployment):
+    """Runs as the UI and the CLI launch them: asset-job runs, not gomag_orders_job, and a CLI
+    run belongs to no code location. Last in the module: the failed runs leave their sync runs
+    in the store."""
     dagster, shop = deployment.dagster, deployment.shop
     sensor = {**REPOSITORY, "sensorName": "gomag_run_failure_alert"}
     # The sensor's first tick only sets its cursor; a failure before it would not be heard.
@@ -597,18 +615,17 @@ def test_a_failing_asset_job_run_and_a_failing_backfill_from_the_ui_each_alert(
     (backfill_run,) = finished["runs"]
     assert backfill_run["status"] == "FAILURE", finished
 
+    cli_run = _failing_cli_run(deployment)
+
+    failed_runs = (asset_run, backfill_run["runId"], cli_run)
     alerts = dagster.wait_for(
-        "both alerts",
-        lambda: (
-            (text := _alerts(deployment))
-            and asset_run in text
-            and backfill_run["runId"] in text
-            and text
-        ),
+        "the three alerts",
+        lambda: (text := _alerts(deployment)) and all(run in text for run in failed_runs) and text,
         BACKFILL_TIMEOUT,
     )
-    assert f"run {asset_run} of __ASSET_JOB failed" in alerts
+    for run in (asset_run, cli_run):
+        assert f"run {run} of __ASSET_JOB failed" in alerts
     assert f"partition: {PARTITIONS[0]}" in alerts
     assert f"partition: {PARTITIONS[1]}..{PARTITIONS[-1]}" in alerts
-    assert alerts.count("Missing Api User") == 2
+    assert alerts.count("Missing Api User") == 3
     assert shop.api_key not in alerts
