@@ -9,6 +9,9 @@ DEMO_PORT ?= 8765
 
 .PHONY: install demo test test-fast lint ui bench
 
+# The demo and the UI share one instance; tests make their own.
+demo ui: export DAGSTER_HOME = $(DEMO_HOME)
+
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -17,13 +20,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-$(DEMO_HOME)/dagster.yaml: dagster.yaml
+# The instance settings live outside the project root: a dagster.yaml in the root would make
+# `dg dev` warn that it is ignored in favour of $$DAGSTER_HOME.
+$(DEMO_HOME)/dagster.yaml: deploy/local/dagster.yaml
 	mkdir -p $(DEMO_HOME)
-	cp dagster.yaml $@
+	cp deploy/local/dagster.yaml $@
 
 ## Import the last 3 days from the bundled demo shop into data/demo.sqlite and print a summary.
 demo: $(STAMP) $(DEMO_HOME)/dagster.yaml
-	DAGSTER_HOME=$(DEMO_HOME) $(PY) -m gomag_assets.demo.run --db $(DEMO_DB)
+	$(PY) -m gomag_assets.demo.run --db $(DEMO_DB)
 
 ## Run the whole test suite, the slow end-to-end tests included.
 test: $(STAMP)
@@ -37,8 +42,8 @@ test-fast: $(STAMP)
 ui: $(STAMP) $(DEMO_HOME)/dagster.yaml
 	$(PY) -m gomag_assets.demo --port $(DEMO_PORT) & shop=$$!; \
 	trap "kill $$shop" EXIT; \
-	DAGSTER_HOME=$(DEMO_HOME) GOMAG_API_URL=http://127.0.0.1:$(DEMO_PORT)/api/v1 \
-	GOMAG_API_KEY=demo-key GOMAG_DB_PATH=$(DEMO_DB) $(VENV)/bin/dagster dev -w workspace.yaml
+	GOMAG_API_URL=http://127.0.0.1:$(DEMO_PORT)/api/v1 \
+	GOMAG_API_KEY=demo-key GOMAG_DB_PATH=$(DEMO_DB) $(VENV)/bin/dg dev
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

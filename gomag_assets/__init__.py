@@ -2,15 +2,17 @@
 
 import warnings
 
-from dagster import BetaWarning
+from dagster import BetaWarning, PreviewWarning
 
 from gomag_assets.settings import GoMagSettingError
 
 try:
     with warnings.catch_warnings():
-        # Single-run backfill policies, code references and schema-change checks are beta in
-        # Dagster 1.13; we opt into them knowingly, so their warnings are noise for operators.
+        # Single-run backfill policies and code references are beta in Dagster 1.13, and
+        # partitioned asset checks a preview; we opt into them knowingly, so their warnings
+        # are noise for operators.
         warnings.simplefilter("ignore", BetaWarning)
+        warnings.simplefilter("ignore", PreviewWarning)
         from gomag_assets.definitions import defs
 except GoMagSettingError as exc:
     # One line naming the variable beats a stack trace through Dagster's loader.

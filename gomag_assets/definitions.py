@@ -1,4 +1,4 @@
-"""The code location: the three assets wired to their resources, job, schedules and sensors."""
+"""The code location: the order assets wired to their resources, job, schedules and sensors."""
 
 import datetime as dt
 import warnings
@@ -9,16 +9,17 @@ from dagster import (
     BetaWarning,
     Definitions,
     EnvVar,
-    build_column_schema_change_checks,
+    PreviewWarning,
     define_asset_job,
+    in_process_executor,
     with_source_code_references,
 )
 
-from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.assets import IMPORTED, IMPORTED_TODAY, RAW, VALIDATED, build_order_assets
 from gomag_assets.assets.common import ASSET_GROUP
 from gomag_assets.automation.alerts import build_alert_sensors
-from gomag_assets.automation.checks import build_freshness_check
-from gomag_assets.automation.schedules import build_freshness_schedule, build_schedules
+from gomag_assets.automation.freshness import build_freshness_alert_sensor
+from gomag_assets.automation.schedules import build_schedules
 from gomag_assets.automation.sensors import build_late_updates_sensor
 from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.gomag_api import GoMagApi
@@ -51,38 +52,37 @@ def build_definitions(
 
     The assets' partitions are fixed when the package is imported; settings that disagree with
     them would make schedules and sensors ask for days the assets do not have. ``clock``
-    (aware "now"; default the system clock) decides "today" for the freshness check, the
+    (aware "now"; default the system clock) decides "today" for the freshness asset, the
     schedules and the late-updates sensor.
+
+    Runs execute in process: the stages are one step against one SQLite writer, so a process
+    per step would cost start-up time and buy nothing.
     """
     _require_partitions_match(settings)
-    today_is_fresh = build_freshness_check(settings, clock=clock)
+    with warnings.catch_warnings():
+        # Beta and preview APIs opted into knowingly: single-run backfills, code references,
+        # partitioned asset checks.
+        warnings.simplefilter("ignore", BetaWarning)
+        warnings.simplefilter("ignore", PreviewWarning)
+        assets = with_source_code_references(
+            build_order_assets(order_partitions, settings, clock=clock)
+        )
     gomag_orders_job = define_asset_job(
         "gomag_orders_job",
-        selection=AssetSelection.groups(ASSET_GROUP) - AssetSelection.checks(today_is_fresh),
+        selection=AssetSelection.groups(ASSET_GROUP) - AssetSelection.assets(IMPORTED_TODAY),
         description="Fetch, validate and import the GoMag orders of the selected days.",
     )
-    freshness_job = define_asset_job(
-        "gomag_freshness_job",
-        selection=AssetSelection.checks(today_is_fresh),
-        description="Checks that today's orders were imported recently.",
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BetaWarning)  # beta APIs opted into knowingly
-        assets = with_source_code_references([raw_orders, validated_orders, imported_orders])
-        schema_checks = build_column_schema_change_checks(assets=[validated_orders])
     return Definitions(
         assets=assets,
-        asset_checks=[today_is_fresh, *schema_checks],
-        jobs=[gomag_orders_job, freshness_job],
-        schedules=[
-            *build_schedules(gomag_orders_job, settings, clock=clock),
-            build_freshness_schedule(freshness_job, settings),
-        ],
+        jobs=[gomag_orders_job],
+        schedules=build_schedules(gomag_orders_job, settings, clock=clock),
         sensors=[
             build_late_updates_sensor(gomag_orders_job, settings, clock=clock),
-            *build_alert_sensors(gomag_orders_job, settings),
+            *build_alert_sensors(gomag_orders_job, [RAW, VALIDATED, IMPORTED], settings),
+            build_freshness_alert_sensor(IMPORTED_TODAY, settings),
         ],
         resources=build_resources(settings),
+        executor=in_process_executor,
     )
 
 

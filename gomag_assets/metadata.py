@@ -1,9 +1,12 @@
 """Materialization metadata that reads well in the Dagster UI."""
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pandas as pd
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
+
+from gomag_assets.resources.order_store import OrderStore
 
 
 def _cell(value: object, limit: int = 200) -> str:
@@ -41,3 +44,15 @@ def table(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]) 
         records=[TableRecord(dict(zip(names, row, strict=True))) for row in rows],
         schema=TableSchema(columns=[TableColumn(name, kind) for name, kind in columns]),
     )
+
+
+def file_link(path: str | Path) -> MetadataValue:
+    """An absolute path the UI shows whole, whatever the working directory was."""
+    return MetadataValue.path(str(Path(path).resolve()))
+
+
+def store_link(order_store: OrderStore) -> MetadataValue:
+    """The order store's file, or its PostgreSQL URL without the password."""
+    if order_store.db_url:
+        return MetadataValue.text(order_store.location)
+    return file_link(order_store.db_path)

@@ -1,8 +1,9 @@
 """Take the README's screenshots of the Dagster UI with headless Chromium.
 
 Imports three demo days (the test suite's 2026-10-01..03) from the bundled demo shop into a
-throwaway store and Dagster instance, serves them with ``dagster-webserver`` on loopback, and
-saves one PNG per page into ``docs/screenshots/``. Needs Chromium (``apt-get install
+throwaway store and Dagster instance as one range run, serves them with ``dagster-webserver`` on
+loopback, and saves one PNG per page into ``docs/screenshots/``: the lineage, and one day's
+partition page of ``imported_orders`` and of ``validated_orders``. Needs Chromium (``apt-get install
 chromium``); CI does not run this, the PNGs are committed.
 
     .venv/bin/python scripts/screenshots.py [--chromium chromium] [--out docs/screenshots]
@@ -33,6 +34,7 @@ BIN = Path(sys.executable).parent
 DAYS = ("2026-10-01", "2026-10-03")
 PAGES = {
     "asset-graph.png": "/asset-groups",
+    "partition.png": "/assets/imported_orders?view=partitions&partition=2026-10-02",
     "materialization.png": "/assets/validated_orders?view=partitions&partition=2026-10-02",
 }
 """Screenshot file -> UI path."""
@@ -162,18 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         home = work / "dagster_home"
         home.mkdir()
-        shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+        shutil.copy(REPO / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
         os.environ.update(
             DAGSTER_HOME=str(home),
             GOMAG_API_URL=shop.base_url,
             GOMAG_API_KEY=shop.api_key,
             GOMAG_API_SHOP=shop.config.api_shop,
-            # Relative, so the metadata in the shots reads data/demo.sqlite, not a temp path.
-            GOMAG_DB_PATH="data/demo.sqlite",
+            GOMAG_DB_PATH=str(work / "data" / "demo.sqlite"),
         )
-        with contextlib.chdir(work):
-            _import_demo_days(home)
-        os.environ["GOMAG_DB_PATH"] = str(work / "data" / "demo.sqlite")
+        _import_demo_days(home)
         with _webserver(dict(os.environ), work / "webserver.log") as url:
             # The UI greets a loopback visitor with a newsletter dialog until this is set.
             httpx.post(

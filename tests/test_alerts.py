@@ -6,16 +6,15 @@ import json
 import logging
 
 import pytest
-from dagster import build_sensor_context, instance_for_test, materialize
+from dagster import asset, build_sensor_context, instance_for_test, materialize
+from pipeline import ASSETS, materialize_day
 from support.loopback import Answer
 
-from gomag_assets.assets import imported_orders, raw_orders, validated_orders
 from gomag_assets.automation.alerts import API_KEY_ENV, WEBHOOK_ENV, Alert, deliver
 from gomag_assets.definitions import build_definitions
 from gomag_assets.settings import load_settings
 
 DAY = dt.date(2026, 10, 1)
-ASSETS = [raw_orders, validated_orders, imported_orders]
 TOKEN = "SECRET-TOKEN"
 
 
@@ -98,7 +97,7 @@ def test_failed_run_alerts_with_its_partition_and_cause_but_not_the_key(
     alerts = _alerts(settings)
     assert f"run {failed.run_id} of gomag_orders_job failed" in alerts
     assert f"partition: {DAY}" in alerts
-    assert "reason: raw_orders: " in alerts and "Missing Api User" in alerts, "the cause"
+    assert "reason: gomag_orders: " in alerts and "Missing Api User" in alerts, "the cause"
     assert "[gomag-assets]" in _run_log(instance, failed.run_id), "the alert joins the run's log"
     console = capfd.readouterr().err
     for secret in ("wrong-key", demo_shop.api_key):
@@ -106,6 +105,32 @@ def test_failed_run_alerts_with_its_partition_and_cause_but_not_the_key(
         assert secret not in caplog.text
         assert secret not in console
         assert secret not in _run_log(instance, failed.run_id)
+
+
+def test_a_failed_run_of_the_assets_outside_the_job_alerts_and_other_runs_do_not(
+    definitions, settings, instance, demo_shop, api_factory, store
+):
+    """An asset run like the UI's and the CLI's (no job of ours) is heard; a failing run of an
+    asset that is not ours, in the same instance, is not."""
+    sensor = definitions.resolve_sensor_def("gomag_run_failure_alert")
+    cursor = _tick(sensor, instance, None).cursor
+
+    @asset
+    def someone_elses_asset() -> None:
+        raise RuntimeError("not an order-sync failure")
+
+    other = materialize([someone_elses_asset], instance=instance, raise_on_error=False)
+    bad_key = api_factory(demo_shop, api_key="wrong-key")
+    ours = materialize_day(DAY, bad_key, store, instance=instance, selection=["raw_orders"])
+    assert not other.success and not ours.success
+    assert ours.dagster_run.job_name != "gomag_orders_job"
+
+    _tick(sensor, instance, cursor)
+
+    alerts = _alerts(settings)
+    assert f"run {ours.run_id} of {ours.dagster_run.job_name} failed" in alerts
+    assert other.run_id not in alerts and "not an order-sync failure" not in alerts
+    assert alerts.count("[gomag-assets] run ") == 1
 
 
 def test_malformed_alert_fires_only_when_a_day_gains_malformed_orders(

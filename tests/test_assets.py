@@ -5,13 +5,14 @@ import datetime as dt
 
 import pytest
 from dagster import DagsterInstance, materialize
-from pipeline import ASSETS
+from pipeline import ASSETS, materializations, materialize_day
 from store_fixtures import query
-from support.days import DAY
+from support.days import DAY, SHOP_TIMEZONE
 
-from gomag_assets.assets import raw_orders
+from gomag_assets.assets import build_order_assets
 from gomag_assets.constants import OrderStatus
 from gomag_assets.definitions import build_definitions
+from gomag_assets.partitions import order_partitions
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import load_settings
 
@@ -59,8 +60,9 @@ def test_one_partition_lands_validates_and_imports_every_order(demo_shop, gomag_
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks["conservation"].passed
     assert checks["malformed_share"].passed
-    raw_meta = result.asset_materializations_for_node("raw_orders")[0].metadata
-    assert raw_meta["dagster/row_count"].value == len(shop_orders)
+    (raw,) = materializations(result, "raw_orders")
+    assert raw.partition == DAY.isoformat()
+    assert raw.metadata["dagster/row_count"].value == len(shop_orders)
 
 
 def test_three_day_range_is_one_run_processed_day_by_day(demo_shop, gomag_api, store):
@@ -79,10 +81,19 @@ def test_three_day_range_is_one_run_processed_day_by_day(demo_shop, gomag_api, s
     for day in RANGE:
         assert _statuses(store, day) == _expected_statuses(demo_shop, day)
     progress = [e.user_message for e in instance.all_logs(result.run_id)]
-    last_day = [m for m in progress if m.startswith("day 3/3: " + RANGE[-1].isoformat())]
-    assert len(last_day) == 3, "each asset reports each day of the range"
-    materialized = result.asset_materializations_for_node("imported_orders")
-    assert sorted(m.partition for m in materialized) == [d.isoformat() for d in RANGE]
+    for position, day in enumerate(RANGE, start=1):
+        (line,) = [m for m in progress if m.startswith(f"{day} ({position}/3): ")]
+        landed, judged, imported = line.split(": ", 1)[1].split("; ")
+        statuses = store.status_counts(run_id=result.run_id, partition_date=day.isoformat())
+        largest_first = sorted(
+            ((n, s) for s, n in statuses.items() if n), key=lambda pair: (-pair[0], pair[1])
+        )
+        assert landed.startswith(f"landed {store.count_raw_orders(day.isoformat())} orders from ")
+        assert judged.endswith(f"{statuses.get('MALFORMED', 0)} MALFORMED")
+        assert imported == ", ".join(f"{n} {s}" for n, s in largest_first), line
+    for asset in ("raw_orders", "validated_orders", "imported_orders"):
+        days = [m.partition for m in materializations(result, asset)]
+        assert days == [d.isoformat() for d in RANGE], asset
 
 
 def test_rerun_is_already_imported_and_writes_nothing_twice(demo_shop, gomag_api, store):
@@ -121,12 +132,23 @@ def test_cancellation_in_the_shop_turns_the_order_cancelled(demo_shop, gomag_api
 
 def test_credentials_error_fails_the_run_without_landing_anything(demo_shop, api_factory, store):
     bad_key = api_factory(demo_shop, api_key="wrong-key")
-    result = materialize(
-        [raw_orders],
-        partition_key=DAY.isoformat(),
-        resources={"gomag_api": bad_key, "order_store": store},
-        instance=DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
+    result = materialize_day(DAY, bad_key, store, selection=["raw_orders"])
     assert not result.success
     assert store.count_raw_orders(DAY.isoformat()) == 0
+
+
+def test_only_a_balanced_import_of_today_reports_imported_orders_today(demo_shop, gomag_api, store):
+    """'Today' is the clock's (noon of DAY in the shop); a past day's import says nothing of it."""
+    noon = dt.datetime.combine(DAY, dt.time(12), SHOP_TIMEZONE)
+    assets = build_order_assets(order_partitions, load_settings(), clock=lambda: noon)
+    run = {"resources": {"gomag_api": gomag_api, "order_store": store}}
+
+    yesterday = materialize(assets, partition_key=(DAY - dt.timedelta(days=1)).isoformat(), **run)
+    today = materialize(assets, partition_key=DAY.isoformat(), **run)
+
+    assert yesterday.success and today.success
+    assert materializations(yesterday, "imported_orders_today") == []
+    (reported,) = materializations(today, "imported_orders_today")
+    assert reported.partition is None, "the freshness asset is not partitioned"
+    assert reported.metadata["partition"].value == DAY.isoformat()
+    assert reported.metadata["run_id"].value == today.run_id

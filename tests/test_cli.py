@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from dagster import AssetCheckKey, AssetKey, AssetRecordsFilter, DagsterInstance
 from support.days import DAY
+
+from gomag_assets.resources.order_store import OrderStore
 
 pytestmark = pytest.mark.slow  # each test starts the command in a new interpreter
 
@@ -36,13 +39,45 @@ def test_definitions_validate(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_partition_range_backfill_from_the_cli(tmp_path, demo_shop):
-    env = _env(
-        tmp_path,
-        GOMAG_API_URL=demo_shop.base_url,
-        GOMAG_API_KEY=demo_shop.api_key,
-        GOMAG_API_SHOP=demo_shop.config.api_shop,
+def test_dg_checks_and_lists_the_definitions(tmp_path):
+    checked, listed = (
+        subprocess.run(
+            [BIN / "dg", *command],
+            cwd=ROOT,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        for command in (("check", "defs"), ("list", "defs", "--json"))
     )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "All definitions loaded successfully" in checked.stdout + checked.stderr
+    assert listed.returncode == 0, listed.stderr
+    for name in ("raw_orders", "validated_orders", "imported_orders", "imported_orders_today"):
+        assert f'"{name}"' in listed.stdout, name
+
+
+def _shop_env(tmp_path: Path, shop) -> dict[str, str]:
+    return _env(
+        tmp_path,
+        GOMAG_API_URL=shop.base_url,
+        GOMAG_API_KEY=shop.api_key,
+        GOMAG_API_SHOP=shop.config.api_shop,
+    )
+
+
+def _latest_figures(instance: DagsterInstance, asset: str, day: str) -> tuple[int, dict]:
+    """How many materializations ``asset`` has for ``day``, and the latest one's metadata."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(AssetKey(asset), asset_partitions=[day]), limit=10
+    ).records
+    latest = records[0].asset_materialization.metadata if records else {}
+    return len(records), {name: value.value for name, value in latest.items()}
+
+
+def test_partition_range_backfill_from_the_cli(tmp_path, demo_shop):
+    env = _shop_env(tmp_path, demo_shop)
     done = subprocess.run(
         [
             BIN / "dagster",
@@ -69,6 +104,68 @@ def test_partition_range_backfill_from_the_cli(tmp_path, demo_shop):
     assert stored == expected
     assert runs == 1, "a range backfill is one run"
     assert demo_shop.api_key not in done.stdout + done.stderr
+
+    # Each day's page tells that day's truth: its own figures, its own check rows.
+    store = OrderStore(db_path=env["GOMAG_DB_PATH"])
+    days = [(DAY + dt.timedelta(days=n)).isoformat() for n in range(3)]
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        for day in days:
+            statuses = store.status_counts(partition_date=day)
+            landed = store.count_raw_orders(day)
+            raw = _latest_figures(instance, "raw_orders", day)
+            validated = _latest_figures(instance, "validated_orders", day)
+            imported = _latest_figures(instance, "imported_orders", day)
+            assert raw[0] == validated[0] == imported[0] == 1, "one materialization a day"
+            assert (
+                raw[1]["dagster/row_count"]
+                == landed
+                == len(demo_shop.orders_for_day(dt.date.fromisoformat(day)))
+            )
+            assert validated[1]["malformed_orders"] == statuses.get("MALFORMED", 0)
+            assert imported[1]["dagster/row_count"] == sum(statuses.values()) == landed
+            assert imported[1]["imported"] == statuses.get("IMPORTED", 0)
+            assert imported[1]["cancelled"] == statuses.get("CANCELLED", 0)
+            assert imported[1]["database"] == str(Path(env["GOMAG_DB_PATH"]).resolve())
+        for asset, check in (
+            ("validated_orders", "malformed_share"),
+            ("validated_orders", "column_schema"),
+            ("imported_orders", "conservation"),
+            ("imported_orders", "totals_reconcile"),
+        ):
+            rows = instance.event_log_storage.get_asset_check_execution_history(
+                AssetCheckKey(AssetKey(asset), check), limit=20
+            )
+            assert sorted(row.partition for row in rows) == days, (check, rows)
+            assert all(row.status.value in ("SUCCEEDED", "FAILED") for row in rows), rows
+
+
+def test_one_asset_from_the_dg_cli_runs_only_that_stage(tmp_path, demo_shop):
+    env = _shop_env(tmp_path, demo_shop)
+    launch = [BIN / "dg", "launch", "--partition", DAY.isoformat(), "--assets"]
+    raw = subprocess.run(
+        [*launch, "raw_orders"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert raw.returncode == 0, raw.stderr[-3000:]
+    store = OrderStore(db_path=env["GOMAG_DB_PATH"])
+    assert store.count_raw_orders(DAY.isoformat()) == len(demo_shop.orders_for_day(DAY))
+    assert store.read_validated_orders(DAY.isoformat()) == []
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        assert _latest_figures(instance, "validated_orders", DAY.isoformat())[0] == 0
+
+    rest = subprocess.run(
+        [*launch, "validated_orders,imported_orders"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rest.returncode == 0, rest.stderr[-3000:]
+    statuses = store.status_counts(partition_date=DAY.isoformat())
+    assert sum(statuses.values()) == len(demo_shop.orders_for_day(DAY))
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        assert _latest_figures(instance, "raw_orders", DAY.isoformat())[0] == 1
+        assert _latest_figures(instance, "imported_orders", DAY.isoformat())[0] == 1
 
 
 def test_an_invalid_setting_is_one_clear_line(tmp_path):

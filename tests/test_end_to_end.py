@@ -8,6 +8,7 @@ late-updates sensor and the nightly schedule what they would request.
 import contextlib
 import datetime as dt
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -34,16 +35,19 @@ from gomag_assets.demo import DemoShop, DemoShopConfig
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
+INSTANCE_CONFIG = REPO / "deploy" / "local" / "dagster.yaml"
 BIN = Path(sys.executable).parent
 LOCATION = "gomag_assets"
 REPOSITORY = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
 JOB = "gomag_orders_job"
+PARTITIONS = [day.isoformat() for day in RANGE]
 NOW = dt.datetime.combine(RANGE[-1] + dt.timedelta(days=2), dt.time(12), SHOP_TIMEZONE)
 """The deployment's clock and the shop's: two days after the backfilled days, at noon."""
+CLOCKED_LOCATION = Path(__file__).parent / "support" / "clocked_location.py"
 WORKSPACE = f"""
 load_from:
   - python_file:
-      relative_path: {Path(__file__).parent / "support" / "clocked_location.py"}
+      relative_path: {CLOCKED_LOCATION}
       location_name: {LOCATION}
       working_directory: {REPO}
 """
@@ -118,6 +122,38 @@ SENSOR_DRY_RUN = f"""
 mutation ($selector: SensorSelector!, $cursor: String) {{
   sensorDryRun(selectorData: $selector, cursor: $cursor) {{ {TICK_EVALUATION} }}
 }}
+"""
+
+LAUNCH_RUN = """
+mutation ($params: ExecutionParams!) {
+  launchPipelineExecution(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+RUN = """
+query ($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status jobName } } }
+"""
+
+SENSOR_TICKS = """
+query ($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { ticks(limit: 1) { status } } }
+  }
+}
+"""
+
+ASSET_CHECKS = """
+query ($keys: [AssetKeyInput!]) {
+  assetNodes(assetKeys: $keys) {
+    assetKey { path }
+    assetChecksOrError { ... on AssetChecks { checks { name jobNames } } }
+  }
+}
 """
 
 SCHEDULE_DRY_RUN = f"""
@@ -259,7 +295,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     tmp_path = tmp_path_factory.mktemp("end_to_end")
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text() + RUN_QUEUE)
+    (home / "dagster.yaml").write_text(INSTANCE_CONFIG.read_text() + RUN_QUEUE)
     workspace = tmp_path / "workspace.yaml"
     workspace.write_text(WORKSPACE)
     # Create the instance's SQLite storages up front: a webserver and a daemon starting
@@ -367,8 +403,8 @@ def _finished_backfill(services: Dagster, backfill_id: str) -> dict[str, Any] | 
     return backfill
 
 
-def _check_executions(services: Dagster, run_id: str) -> dict[str, dict[str, Any]]:
-    """Each asset check of the job -> its one evaluated execution in ``run_id``."""
+def _check_executions(services: Dagster, run_id: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each asset check of the job -> day -> its one execution in ``run_id``."""
     job = {**REPOSITORY, "pipelineName": JOB}
     nodes = services.graphql(JOB_CHECKS, job=job)["assetNodes"]
     checks = [c for node in nodes for c in node["assetChecksOrError"].get("checks", [])]
@@ -379,12 +415,10 @@ def _check_executions(services: Dagster, run_id: str) -> dict[str, dict[str, Any
         )["assetCheckExecutions"]
         in_run = [execution for execution in history if execution["runId"] == run_id]
         name = f"{'/'.join(check['assetKey']['path'])}/{check['name']}"
-        evaluated = [execution for execution in in_run if execution["evaluation"]]
-        assert len(evaluated) == 1, f"{name}: {in_run} in run {run_id}"
-        # A range run also plans one execution per day; the range's one verdict leaves them
-        # SKIPPED. Anything else (EXECUTION_FAILED) would mean the check itself broke.
-        assert all(e["status"] == "SKIPPED" for e in in_run if not e["evaluation"]), in_run
-        executions[name] = evaluated[0]
+        # One evaluated row per day of the range: no range-wide row, no Skipped day.
+        assert sorted(e["partition"] for e in in_run) == [d.isoformat() for d in RANGE], in_run
+        assert all(e["evaluation"] and e["status"] in ("SUCCEEDED", "FAILED") for e in in_run)
+        executions[name] = {e["partition"]: e for e in in_run}
     return executions
 
 
@@ -392,13 +426,10 @@ def _run_id(deployment: Deployment) -> str:
     return deployment.backfill["runs"][0]["runId"]
 
 
-def _malformed_share_passes(shop: DemoShop, days: list[dt.date], warn_share: float) -> bool:
-    """What ``validated_orders/malformed_share`` must conclude, derived from the shop."""
-    for day in days:
-        total, malformed = len(shop.orders_for_day(day)), len(shop.malformed_ids(day))
-        if malformed and (malformed == total or malformed / total > warn_share):
-            return False
-    return True
+def _malformed_share_passes(shop: DemoShop, day: dt.date, warn_share: float) -> bool:
+    """What ``validated_orders/malformed_share`` must conclude of ``day``, derived from the shop."""
+    total, malformed = len(shop.orders_for_day(day)), len(shop.malformed_ids(day))
+    return not malformed or (malformed < total and malformed / total <= warn_share)
 
 
 def test_a_three_day_backfill_over_graphql_is_one_successful_run(deployment: Deployment):
@@ -426,14 +457,24 @@ def test_the_backfill_stores_exactly_the_shops_orders_with_their_statuses(
         ]
 
 
-def test_the_backfill_run_passes_every_asset_check_of_the_job(deployment: Deployment):
+def test_the_backfill_run_judges_every_day_with_every_check_of_the_job(deployment: Deployment):
     checks = _check_executions(deployment.dagster, _run_id(deployment))
-    assert {"imported_orders/conservation", "validated_orders/malformed_share"} <= set(checks)
+    assert set(checks) == {
+        "validated_orders/malformed_share",
+        "validated_orders/column_schema",
+        "imported_orders/conservation",
+        "imported_orders/totals_reconcile",
+    }
     warn_share = ValidationConfig().malformed_warn_share
-    share_passes = _malformed_share_passes(deployment.shop, RANGE, warn_share)
-    for name, execution in checks.items():
-        expected = share_passes if name == "validated_orders/malformed_share" else True
-        assert execution["evaluation"]["success"] is expected, (name, execution)
+    for name, days in checks.items():
+        for day in RANGE:
+            execution = days[day.isoformat()]
+            expected = (
+                _malformed_share_passes(deployment.shop, day, warn_share)
+                if name == "validated_orders/malformed_share"
+                else True
+            )
+            assert execution["evaluation"]["success"] is expected, (name, execution)
 
 
 def test_a_cancellation_in_the_shop_makes_the_late_updates_sensor_request_its_day_once(
@@ -470,3 +511,121 @@ def test_the_nightly_schedule_tick_finalizes_the_day_before(deployment: Deployme
     assert [(r["runKey"], r["tags"]["dagster/partition"]) for r in requests] == [
         (f"nightly-{RANGE[-1].isoformat()}", RANGE[-1].isoformat())
     ]
+
+
+ORDER_ASSETS = [{"path": [name]} for name in ("raw_orders", "validated_orders", "imported_orders")]
+
+
+def _ui_check_selection(services: Dagster) -> list[dict[str, Any]]:
+    """The checks the UI's Materialize sends with an asset-job run: every check of the selected
+    assets that belongs to the asset job."""
+    nodes = services.graphql(ASSET_CHECKS, keys=ORDER_ASSETS)["assetNodes"]
+    return [
+        {"name": check["name"], "assetKey": {"path": node["assetKey"]["path"]}}
+        for node in nodes
+        for check in node["assetChecksOrError"]["checks"]
+        if "__ASSET_JOB" in check["jobNames"]
+    ]
+
+
+def _failed_run(services: Dagster, run_id: str) -> dict[str, Any] | None:
+    run = services.graphql(RUN, id=run_id)["runOrError"]
+    assert run["__typename"] == "Run", run
+    if run["status"] in ("SUCCESS", "CANCELED"):
+        pytest.fail(f"run {run_id} ended {run['status']}, not FAILURE")
+    return run if run["status"] == "FAILURE" else None
+
+
+def _alerts(deployment: Deployment) -> str:
+    path = deployment.dagster.db_path.parent / "alerts.log"
+    return path.read_text() if path.exists() else ""
+
+
+def _failing_cli_run(deployment: Deployment) -> str:
+    """A ``dagster asset materialize`` run on the deployment's instance that GoMag refuses; its
+    run id, read off the CLI's own log."""
+    deployment.shop.faults.queue("auth_error")
+    done = subprocess.run(
+        [BIN / "dagster", "asset", "materialize", "-f", str(CLOCKED_LOCATION)]
+        + ["--select", "raw_orders", "--partition", PARTITIONS[0]],
+        cwd=REPO,
+        env=deployment.dagster.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0, done.stderr[-3000:]
+    return re.search(r" - __ASSET_JOB - ([0-9a-f-]{36}) - ", done.stderr).group(1)
+
+
+def test_failing_runs_from_the_ui_a_backfill_and_the_cli_each_alert(deployment: Deployment):
+    """Runs as the UI and the CLI launch them: asset-job runs, not gomag_orders_job, and a CLI
+    run belongs to no code location. Last in the module: the failed runs leave their sync runs
+    in the store."""
+    dagster, shop = deployment.dagster, deployment.shop
+    sensor = {**REPOSITORY, "sensorName": "gomag_run_failure_alert"}
+    # The sensor's first tick only sets its cursor; a failure before it would not be heard.
+    dagster.wait_for(
+        "the run-failure sensor's first tick",
+        lambda: dagster.graphql(SENSOR_TICKS, selector=sensor)["sensorOrError"]["sensorState"][
+            "ticks"
+        ],
+        STARTUP_TIMEOUT,
+    )
+
+    shop.faults.queue("auth_error")  # GoMag refuses the key once: the run's fetch fails
+    launched = dagster.graphql(
+        LAUNCH_RUN,
+        params={
+            "mode": "default",
+            "runConfigData": "{}",
+            "selector": {
+                **REPOSITORY,
+                "pipelineName": "__ASSET_JOB",
+                "assetSelection": ORDER_ASSETS,
+                "assetCheckSelection": _ui_check_selection(dagster),
+            },
+            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": PARTITIONS[0]}]},
+        },
+    )["launchPipelineExecution"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    asset_run = launched["run"]["runId"]
+    assert (
+        dagster.wait_for(
+            "the asset-job run to fail", partial(_failed_run, dagster, asset_run), BACKFILL_TIMEOUT
+        )["jobName"]
+        == "__ASSET_JOB"
+    )
+
+    shop.faults.queue("auth_error")
+    backfill = dagster.graphql(
+        LAUNCH_BACKFILL,
+        params={
+            "assetSelection": ORDER_ASSETS,
+            "partitionNames": PARTITIONS[1:],
+            "title": "failing",
+        },
+    )["launchPartitionBackfill"]
+    assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
+    finished = dagster.wait_for(
+        "the failing backfill to finish",
+        lambda: _finished_backfill(dagster, backfill["backfillId"]),
+        BACKFILL_TIMEOUT,
+    )
+    (backfill_run,) = finished["runs"]
+    assert backfill_run["status"] == "FAILURE", finished
+
+    cli_run = _failing_cli_run(deployment)
+
+    failed_runs = (asset_run, backfill_run["runId"], cli_run)
+    alerts = dagster.wait_for(
+        "the three alerts",
+        lambda: (text := _alerts(deployment)) and all(run in text for run in failed_runs) and text,
+        BACKFILL_TIMEOUT,
+    )
+    for run in (asset_run, cli_run):
+        assert f"run {run} of __ASSET_JOB failed" in alerts
+    assert f"partition: {PARTITIONS[0]}" in alerts
+    assert f"partition: {PARTITIONS[1]}..{PARTITIONS[-1]}" in alerts
+    assert alerts.count("Missing Api User") == 3
+    assert shop.api_key not in alerts

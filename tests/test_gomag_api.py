@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from pipeline import materialize_day
 from support.loopback import Answer
 
-from gomag_assets.assets import raw_orders
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX
 from gomag_assets.demo import STATUSES, DemoShop, DemoShopConfig
 from gomag_assets.resources.gomag_api import (
@@ -430,15 +429,15 @@ def test_an_ignored_date_filter_lands_nothing_and_keeps_the_earlier_landing(
 ) -> None:
     store = OrderStore(db_path=str(tmp_path / "gomag.sqlite"))
     api = api_factory(demo_shop)
-    assert materialize_day(DAY, api, store, assets=[raw_orders]).success
+    assert materialize_day(DAY, api, store, selection=["raw_orders"]).success
     landed = dict(store.read_raw_orders(DAY.isoformat()))
     assert sorted(landed) == sorted(_expected_ids(demo_shop))
 
     demo_shop.faults.ignore_date_filter = True
-    again = materialize_day(DAY, api, store, assets=[raw_orders])
+    again = materialize_day(DAY, api, store, selection=["raw_orders"])
 
     assert not again.success
-    failure = again.failure_data_for_node("raw_orders")
+    failure = again.failure_data_for_node("gomag_orders")
     assert failure is not None and "GoMagFilterIgnored" in str(failure.error)
     assert dict(store.read_raw_orders(DAY.isoformat())) == landed
 

@@ -81,11 +81,10 @@ def test_schedules_are_off_by_default_and_take_their_cron_from_settings(db_path)
     definitions = build_definitions(settings)
     intraday = definitions.resolve_schedule_def("gomag_intraday_refresh")
     nightly = definitions.resolve_schedule_def("gomag_nightly_finalize")
-    freshness = definitions.resolve_schedule_def("gomag_freshness")
     assert intraday.cron_schedule == "*/5 6-23 * * *"
-    assert freshness.cron_schedule == "*/5 6-23 * * *"
     assert nightly.cron_schedule == "10 1 * * *"
-    for schedule in (intraday, nightly, freshness):
+    assert [s.name for s in definitions.schedules] == [intraday.name, nightly.name]
+    for schedule in (intraday, nightly):
         assert schedule.default_status == DefaultScheduleStatus.STOPPED
         assert schedule.execution_timezone == "Europe/Bucharest"
     assert "today's" in intraday.description and "*/5 6-23 * * *" in intraday.description

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from dagster import AssetCheckSeverity
-from pipeline import materialize_day
+from pipeline import materializations, materialize_day
 from support.days import DAY
 
 from gomag_assets.constants import OrderStatus
@@ -293,7 +293,7 @@ def test_orders_are_cancelled_by_the_shops_status_id(shop_factory, api_factory, 
     assert by_id and by_id == by_name_only
 
     config = {"cancelled_statuses": [], "cancelled_status_ids": ["7"]}
-    run_config = {"ops": {"validated_orders": {"config": config}}}
+    run_config = {"ops": {"gomag_orders": {"config": config}}}
     assert materialize_day(DAY, api_factory(shop), store, run_config=run_config).success
 
     with sqlite3.connect(store.db_path) as conn:
@@ -327,9 +327,9 @@ def test_money_per_day_and_orders_that_do_not_add_up(shop_factory, api_factory, 
     channels: dict[str, int] = {}
     for order in standing:
         channels[order["sales_channel"]] = channels.get(order["sales_channel"], 0) + 1
-    materialization = result.asset_materializations_for_node("imported_orders")[0]
-    money = materialization.metadata["money_per_day"].value.records
-    assert [(r.data["day"], r.data["orders"]) for r in money] == [(DAY.isoformat(), len(standing))]
-    assert money[0].data["revenue"] == pytest.approx(float(revenue))
+    materialization = materializations(result, "imported_orders")[0]
+    assert materialization.partition == DAY.isoformat()
+    assert materialization.metadata["orders_kept"].value == len(standing)
+    assert materialization.metadata["revenue"].value == pytest.approx(float(revenue))
     per_channel = materialization.metadata["orders_per_sales_channel"].value.records
     assert {r.data["sales channel"]: r.data["orders"] for r in per_channel} == channels

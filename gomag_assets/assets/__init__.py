@@ -1,7 +1,11 @@
-"""The three order-sync assets, upstream to downstream."""
+"""The order-sync assets: raw_orders -> validated_orders -> imported_orders, one multi-asset."""
 
-from gomag_assets.assets.imported_orders import imported_orders
-from gomag_assets.assets.raw_orders import raw_orders
-from gomag_assets.assets.validated_orders import validated_orders
+from gomag_assets.assets.pipeline import (
+    IMPORTED,
+    IMPORTED_TODAY,
+    RAW,
+    VALIDATED,
+    build_order_assets,
+)
 
-__all__ = ["raw_orders", "validated_orders", "imported_orders"]
+__all__ = ["IMPORTED", "IMPORTED_TODAY", "RAW", "VALIDATED", "build_order_assets"]

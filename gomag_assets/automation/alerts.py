@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,9 @@ from dagster import (
     AssetKey,
     AssetRecordsFilter,
     DagsterEvent,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
     DefaultSensorStatus,
     RunFailureSensorContext,
     SensorDefinition,
@@ -33,6 +36,7 @@ from dagster import (
 
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
+from gomag_assets.wording import counted
 
 if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import (
@@ -144,18 +148,26 @@ cursor stays small; a re-run of an older day alerts again for the MALFORMED orde
 
 
 def build_alert_sensors(
-    job: "UnresolvedAssetJobDefinition", settings: Settings
+    job: "UnresolvedAssetJobDefinition", asset_keys: Collection[AssetKey], settings: Settings
 ) -> list[SensorDefinition]:
-    """Alert when a run of ``job`` fails and when a day's MALFORMED orders grow."""
+    """Alert when a run of ``job`` or of any of ``asset_keys`` fails, and when a day's MALFORMED
+    orders grow."""
 
     @run_failure_sensor(
         name="gomag_run_failure_alert",
-        monitored_jobs=[job],
+        # Runs launched from the UI are asset-job runs, and CLI runs have no code location of
+        # their own: only watching every location hears them all. The body keeps ours.
+        monitor_all_code_locations=True,
         default_status=DefaultSensorStatus.RUNNING,
-        description="Writes an alert (log, alerts file, webhook) when an order-sync run fails.",
+        description=(
+            "Writes an alert (log, alerts file, webhook) when a run that materializes the order "
+            "assets fails, however it was launched: schedule, sensor, UI, backfill or CLI."
+        ),
     )
     def run_failure_alert(context: RunFailureSensorContext) -> None:
         run = context.dagster_run
+        if not _touches(context.instance, run, job.name, asset_keys):
+            return  # not ours; returning a SkipReason would end the tick before later runs
         window = run.tags.get("dagster/partition") or "..".join(
             filter(
                 None,
@@ -206,8 +218,8 @@ def build_alert_sensors(
             if new:
                 alert = Alert(
                     title=(
-                        f"{len(new)} new MALFORMED orders on {day} ({len(malformed)} in all); "
-                        "escalate to GoMag"
+                        f"{counted(len(new), 'new MALFORMED order')} on {day} "
+                        f"({len(malformed)} in all); escalate to GoMag"
                     ),
                     partition=day,
                     orders=[(m["order_id"], m["error_message"]) for m in new],
@@ -235,6 +247,19 @@ def build_alert_sensors(
         )
 
     return [run_failure_alert, malformed_alert]
+
+
+def _touches(
+    instance: DagsterInstance, run: DagsterRun, job_name: str, asset_keys: Collection[AssetKey]
+) -> bool:
+    """Whether ``run`` is ours: a run of our job, or one that planned to materialize any of our
+    assets (UI and CLI runs are asset-job runs, and not every run records its selection)."""
+    if run.job_name == job_name:
+        return True
+    planned = instance.get_records_for_run(
+        run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    ).records
+    return any(record.event_log_entry.dagster_event.asset_key in asset_keys for record in planned)
 
 
 def _step_error(event: DagsterEvent) -> str:

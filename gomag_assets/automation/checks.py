@@ -1,130 +1,135 @@
-"""Asset checks: verdicts on a run's days that an operator reads on the asset page."""
+"""Asset checks: one verdict per day, on that day's page, in the words an operator reads.
 
-import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+Each check is declared on the order multi-asset (``CHECKS``) and evaluated by its op as each day
+finishes, so a range run gives every day its own row and a failed day blocks only itself.
+"""
 
-from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, asset_check
+from typing import TYPE_CHECKING
 
-from gomag_assets.metadata import markdown_table, table
-from gomag_assets.resources.order_store import OrderStore
-from gomag_assets.resources.order_store.reports import UnreconciledOrder
-from gomag_assets.settings import Settings
+from dagster import AssetCheckEvaluation, AssetCheckSeverity, AssetKey
 
+from gomag_assets.metadata import table
+from gomag_assets.validation.schemas import ORDER_DAGSTER_TYPE
+from gomag_assets.wording import counted, percent
 
-@dataclass(frozen=True)
-class DayCounts:
-    """How one day's landed orders were judged by validation."""
+if TYPE_CHECKING:
+    from gomag_assets.assets.imported_orders import ImportedDay
+    from gomag_assets.assets.validated_orders import ValidatedDay
 
-    day: str
-    valid: int
-    malformed: int
+MALFORMED_SHARE = "malformed_share"
+COLUMN_SCHEMA = "column_schema"
+CONSERVATION = "conservation"
+TOTALS_RECONCILE = "totals_reconcile"
 
-    @property
-    def share(self) -> float:
-        total = self.valid + self.malformed
-        return self.malformed / total if total else 0.0
-
-
-def malformed_share_result(days: Sequence[DayCounts], warn_share: float) -> AssetCheckResult:
-    """Warn above ``warn_share``; fail hard when a non-empty day is entirely MALFORMED.
-
-    A whole day of MALFORMED orders means GoMag changed its feed, not that shoppers sent bad
-    orders, so importing nothing and alerting beats importing garbage.
-    """
-    all_bad = [d.day for d in days if d.malformed and not d.valid]
-    too_many = [d.day for d in days if d.share > warn_share]
-    table = markdown_table(
-        ("day", "valid", "MALFORMED", "share"),
-        [(d.day, d.valid, d.malformed, f"{d.share:.1%}") for d in days],
-    )
-    metadata = {
-        "worst_share": max((d.share for d in days), default=0.0),
-        "warn_share": warn_share,
-        "days": table,
-    }
-    if all_bad:
-        metadata["feed_changed_days"] = ", ".join(all_bad)
-        return AssetCheckResult(
-            check_name="malformed_share",
-            passed=False,
-            severity=AssetCheckSeverity.ERROR,
-            description=f"every order is MALFORMED on {', '.join(all_bad)}",
-            metadata=metadata,
-        )
-    return AssetCheckResult(
-        check_name="malformed_share",
-        passed=not too_many,
-        severity=AssetCheckSeverity.WARN,
-        description=(
-            f"MALFORMED share above {warn_share:.0%} on {', '.join(too_many)}"
-            if too_many
-            else f"MALFORMED share at most {warn_share:.0%} on every day"
-        ),
-        metadata=metadata,
-    )
+DESCRIPTIONS = {
+    MALFORMED_SHARE: (
+        "Warns when a day's MALFORMED share passes the threshold; fails, skipping that day's "
+        "import, when every order of a non-empty day is MALFORMED (a feed change)."
+    ),
+    COLUMN_SCHEMA: (
+        "Warns when the day's validated orders do not have the columns and types of the order "
+        "contract (docs/CONTRACTS.md §4)."
+    ),
+    CONSERVATION: (
+        "Every order landed for the day has exactly one status in this run: IMPORTED, "
+        "ALREADY_IMPORTED, CANCELLED, SKIPPED, MALFORMED, DELETED_IN_ROA and ERROR add up to "
+        "the orders landed."
+    ),
+    TOTALS_RECONCILE: (
+        "Warns, listing them, about the day's orders whose total is not the sum of price × "
+        "quantity, minus discounts, plus delivery (imported as sent, totals_match = 0)."
+    ),
+}
+BLOCKING = {MALFORMED_SHARE, CONSERVATION}
+"""Checks whose failure fails the run (after the rest of the range has run)."""
 
 
-@dataclass(frozen=True)
-class DayAccount:
-    """One day of an import run: orders landed raw against orders given a status."""
-
-    day: str
-    landed: int
-    statuses: dict[str, int]
-
-    @property
-    def accounted(self) -> int:
-        return sum(self.statuses.values())
-
-
-def conservation_result(days: Sequence[DayAccount]) -> AssetCheckResult:
-    """Pass only when every landed order of every day got exactly one status in this run."""
-    off = [d for d in days if d.accounted != d.landed]
-    table = markdown_table(
-        ("day", "landed", "accounted", "statuses"),
-        [
-            (
-                d.day,
-                d.landed,
-                d.accounted,
-                ", ".join(f"{k} {v}" for k, v in sorted(d.statuses.items())),
-            )
-            for d in days
-        ],
-    )
-    return AssetCheckResult(
-        check_name="conservation",
-        passed=not off,
-        severity=AssetCheckSeverity.ERROR,
-        description=(
-            "orders lost or counted twice on " + ", ".join(d.day for d in off)
-            if off
-            else "every landed order has exactly one status"
-        ),
+def malformed_share(key: AssetKey, day: "ValidatedDay", warn_share: float) -> AssetCheckEvaluation:
+    """Fail a whole-MALFORMED day (a feed change beats importing garbage); warn above
+    ``warn_share``."""
+    total = day.valid + day.malformed
+    if day.feed_changed:
+        severity, words = AssetCheckSeverity.ERROR, f"every order of {day.day} is MALFORMED"
+    else:
+        severity = AssetCheckSeverity.WARN
+        words = f"{day.malformed} of {counted(total, 'order')} MALFORMED ({percent(day.share)})"
+    return _evaluation(
+        key,
+        MALFORMED_SHARE,
+        day.day,
+        passed=not day.feed_changed and day.share <= warn_share,
+        severity=severity,
+        description=words,
         metadata={
-            "landed": sum(d.landed for d in days),
-            "accounted": sum(d.accounted for d in days),
-            "days": table,
+            "malformed_share": percent(day.share),
+            "malformed_percent": round(100 * day.share, 1),
+            "warn_above": percent(warn_share),
+            "valid_orders": day.valid,
+            "malformed_orders": day.malformed,
         },
     )
 
 
-def totals_reconcile_result(
-    days: Sequence[tuple[str, Sequence[UnreconciledOrder]]],
-) -> AssetCheckResult:
-    """Warn, listing them per day, about orders whose total is not Σ price × quantity − discounts
-    + delivery. Such an order is imported as GoMag sent it (``totals_match = 0``): the shop's
-    own figures disagree, which an accountant should see, but nothing was lost or mangled."""
-    off = [(day, order) for day, orders in days for order in orders]
-    return AssetCheckResult(
-        check_name="totals_reconcile",
+def column_schema(key: AssetKey, day: "ValidatedDay") -> AssetCheckEvaluation:
+    """Compare the day's orders frame with the declared contract: pandas holds the contract's
+    ``str`` columns as ``object``."""
+    declared = {
+        c.name: "object" if c.type == "str" else c.type
+        for c in ORDER_DAGSTER_TYPE.metadata["schema"].value.columns
+    }
+    produced = {c.name: c.type for c in day.column_schema.columns}
+    changes = [
+        (name, declared.get(name, "(absent)"), produced.get(name, "(absent)"))
+        for name in [*declared, *(n for n in produced if n not in declared)]
+        if declared.get(name) != produced.get(name)
+    ]
+    return _evaluation(
+        key,
+        COLUMN_SCHEMA,
+        day.day,
+        passed=not changes,
+        severity=AssetCheckSeverity.WARN,
+        description=(
+            f"{counted(len(changes), 'column')} differ from the contract"
+            if changes
+            else f"the {len(declared)} columns of the contract, with their types"
+        ),
+        metadata={
+            "differences": table(
+                (("column", "string"), ("contract", "string"), ("produced", "string")), changes
+            )
+        },
+    )
+
+
+def conservation(key: AssetKey, day: "ImportedDay") -> AssetCheckEvaluation:
+    """Pass only when every landed order of the day got exactly one status in this run."""
+    return _evaluation(
+        key,
+        CONSERVATION,
+        day.day,
+        passed=day.balanced,
+        severity=AssetCheckSeverity.ERROR,
+        description=(
+            f"{counted(day.landed, 'order')} landed, {day.accounted} accounted for: "
+            + ("each has exactly one status" if day.balanced else "orders lost or counted twice")
+        ),
+        metadata={"landed": day.landed, "accounted": day.accounted, **day.statuses},
+    )
+
+
+def totals_reconcile(key: AssetKey, day: "ImportedDay") -> AssetCheckEvaluation:
+    """Warn about orders imported as GoMag sent them although their own figures disagree: an
+    accountant should see them, but nothing was lost or mangled."""
+    off = day.unreconciled
+    return _evaluation(
+        key,
+        TOTALS_RECONCILE,
+        day.day,
         passed=not off,
         severity=AssetCheckSeverity.WARN,
         description=(
-            f"{len(off)} {'order does' if len(off) == 1 else 'orders do'} not add up on "
-            + ", ".join(sorted({day for day, _ in off}))
+            f"{counted(len(off), 'order does', 'orders do')} not add up"
             if off
             else "every order's total is its items − discounts + delivery"
         ),
@@ -132,7 +137,6 @@ def totals_reconcile_result(
             "orders_not_adding_up": len(off),
             "orders": table(
                 (
-                    ("day", "string"),
                     ("order", "string"),
                     ("status", "string"),
                     ("total", "float"),
@@ -141,55 +145,20 @@ def totals_reconcile_result(
                 ),
                 [
                     (
-                        day,
-                        order.order_id,
-                        order.status,
-                        float(order.total),
-                        float(order.computed_total),
-                        float(order.difference),
+                        o.order_id,
+                        o.status,
+                        float(o.total),
+                        float(o.computed_total),
+                        float(o.difference),
                     )
-                    for day, order in off
+                    for o in off
                 ],
             ),
         },
     )
 
 
-def build_freshness_check(
-    settings: Settings, *, clock: Callable[[], dt.datetime] | None = None
-) -> AssetChecksDefinition:
-    """Today's partition must have been imported successfully within the configured lag.
-
-    ``clock`` (aware "now"; default the system clock) decides the shop's today.
-    """
-    max_lag = dt.timedelta(minutes=settings.freshness_lag_minutes)
-    timezone = ZoneInfo(settings.timezone)
-    now_of = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    @asset_check(
-        asset="imported_orders",
-        name="today_is_fresh",
-        description=(
-            f"Fails when today's orders were last imported more than "
-            f"{settings.freshness_lag_minutes} minutes ago, or never (GOMAG_FRESHNESS_LAG)."
-        ),
+def _evaluation(key: AssetKey, name: str, day: str, **verdict: object) -> AssetCheckEvaluation:
+    return AssetCheckEvaluation(
+        asset_key=key, check_name=name, partition=day, blocking=name in BLOCKING, **verdict
     )
-    def today_is_fresh(order_store: OrderStore) -> AssetCheckResult:
-        now = now_of().astimezone(timezone)
-        last = order_store.last_successful_import(now.date().isoformat())
-        lag = now - last if last else None
-        return AssetCheckResult(
-            passed=lag is not None and lag <= max_lag,
-            severity=AssetCheckSeverity.WARN,
-            description=(
-                f"today ({now.date()}) last imported {last.isoformat(timespec='seconds')}"
-                if last
-                else f"today ({now.date()}) has never been imported"
-            ),
-            metadata={
-                "lag_minutes": round(lag.total_seconds() / 60, 1) if lag else -1.0,
-                "max_lag_minutes": settings.freshness_lag_minutes,
-            },
-        )
-
-    return today_is_fresh

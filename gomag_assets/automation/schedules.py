@@ -85,20 +85,3 @@ def build_schedules(
         return RunRequest(run_key=f"nightly-{day}", partition_key=day)
 
     return [intraday, nightly]
-
-
-def build_freshness_schedule(
-    job: "UnresolvedAssetJobDefinition", settings: Settings
-) -> ScheduleDefinition:
-    """Evaluates the ``today_is_fresh`` check on the intraday cadence."""
-    return ScheduleDefinition(
-        name="gomag_freshness",
-        cron_schedule=settings.intraday_cron,
-        job=job,
-        execution_timezone=settings.timezone,
-        default_status=DefaultScheduleStatus.STOPPED,
-        description=(
-            "Checks that today's partition was imported within GOMAG_FRESHNESS_LAG minutes. "
-            "Turn it on together with gomag_intraday_refresh."
-        ),
-    )

@@ -23,8 +23,8 @@ class StoreAccount:
     """How a batch stands in the store: each order whole, absent, or broken."""
 
     whole: int
-    """Valid orders IMPORTED with exactly their items, discounts and addresses; MALFORMED ones
-    kept with a reason and no child rows."""
+    """Valid orders IMPORTED (or CANCELLED or SKIPPED, as their verdict says) with exactly their
+    items, discounts and addresses; MALFORMED ones kept with a reason and no child rows."""
     absent: int
     """Not in ``orders`` at all (or ERROR with no child rows): a rerun imports them."""
     broken: list[str]
@@ -108,11 +108,18 @@ def account(db_path: Where, batch: Sequence[dict], malformed: Iterable[str]) -> 
             else:
                 counts = {key: len(rows) for key, rows in has.items()}
                 broken.append(f"{order_id}: {status} {reason!r} with {counts}")
-        elif status == "IMPORTED" and has == expected_lines(order):
+        elif status == _decided(order) and has == expected_lines(order):
             whole += 1
         else:
             broken.append(f"{order_id}: {status} with items {has['items'][:2]}...")
     return StoreAccount(whole, absent, broken)
+
+
+def _decided(order: dict) -> str:
+    """The status a valid order must end with: what its verdict says, else IMPORTED."""
+    if order.get("is_cancelled"):
+        return "CANCELLED"
+    return "SKIPPED" if order.get("nothing_to_import") else "IMPORTED"
 
 
 def imported_more_than_once(db_path: Where) -> int:

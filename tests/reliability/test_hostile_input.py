@@ -27,12 +27,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from order_payloads import NOW, order, product, service
-from pipeline import materialize_day
+from pipeline import materializations, materialize_day
 from support.loopback import Answer, LoopbackServer
 from support.validation_oracle import judge_landing
 from support.verdict_agreement import disagreements
 
-from gomag_assets.assets import raw_orders
 from gomag_assets.demo import DemoShop
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.gomag_api.pages import RawOrder
@@ -357,7 +356,7 @@ def test_hostile_orders_served_over_http_land_verbatim_and_each_gets_one_status(
     assert landed == expected
     assert "GM-same-id-other-page" in landed[paged[0]], "the later page's text is kept"
     assert "GM-same-id-same-page" in landed[paged[13]], "the later text on the page is kept"
-    meta = result.asset_materializations_for_node("raw_orders")[0].metadata
+    meta = materializations(result, "raw_orders")[0].metadata
     assert meta["duplicates_across_pages"].value == 2
     malformed = _assert_accounted_for(store, result.run_id, list(landed.items()), run_clock)
     assert store.get_order(SQL_INJECTIONS[0])["status"] in {"IMPORTED", "CANCELLED", "SKIPPED"}
@@ -429,7 +428,7 @@ def test_a_body_nested_past_the_parsers_depth_fails_the_run_naming_the_window(
     server = fixed_body(_page_of('{"id": "1", "x": ' + "[" * depth + "]" * depth + "}"))
     api = GoMagApi(api_url=server.url, api_key="k", requests_per_second=0, max_attempts=3)
 
-    result = materialize_day(DAY, api, store, [raw_orders])
+    result = materialize_day(DAY, api, store, selection=["raw_orders"])
 
     assert not result.success
     (failure,) = result.get_step_failure_events()

@@ -16,10 +16,9 @@ import sqlite3
 
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult
-from pipeline import materialize_day
+from pipeline import materializations, materialize_day
 from support.days import DAY
 
-from gomag_assets.assets import raw_orders
 from gomag_assets.definitions import build_definitions
 from gomag_assets.demo import DemoShop
 from gomag_assets.resources.gomag_api import GoMagApi
@@ -114,7 +113,7 @@ def _assert_day_complete(shop: DemoShop, store: OrderStore, result: ExecuteInPro
     assert result.success, _step_errors(result)
     assert len(landed) == len(expected) > PAGE_LIMIT * 4
     assert landed == expected, "ids and payload texts equal the shop's"
-    if result.asset_materializations_for_node("imported_orders"):
+    if materializations(result, "imported_orders"):
         statuses = store.status_counts(run_id=result.run_id, partition_date=DAY.isoformat())
         assert sum(statuses.values()) == len(landed)
         checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
@@ -127,7 +126,7 @@ def test_one_fault_on_page_3_of_5_is_retried_and_the_day_lands_whole(
 ) -> None:
     shop.faults.queue("ok", "ok", fault)
 
-    result = materialize_day(DAY, api, store, [raw_orders])
+    result = materialize_day(DAY, api, store, selection=["raw_orders"])
 
     figures.add(
         GUARANTEE,
@@ -136,7 +135,7 @@ def test_one_fault_on_page_3_of_5_is_retried_and_the_day_lands_whole(
         orders_lost=_lost(shop, store),
     )
     _assert_day_complete(shop, store, result)
-    meta = result.asset_materializations_for_node("raw_orders")[0].metadata
+    meta = materializations(result, "raw_orders")[0].metadata
     assert meta["retries"].value == 1
     assert meta["pages_fetched"].value == 5
     assert shop.faults.pending() == []
@@ -161,9 +160,7 @@ def test_bursts_of_5xx_and_broken_bodies_on_every_page_still_import_the_day(
         orders_lost=_lost(shop, store),
     )
     _assert_day_complete(shop, store, result)
-    assert result.asset_materializations_for_node("raw_orders")[0].metadata["retries"].value == (
-        injected
-    )
+    assert materializations(result, "raw_orders")[0].metadata["retries"].value == (injected)
 
 
 @pytest.mark.parametrize("retry_after", [0.3, None], ids=["retry_after", "no_retry_after"])
@@ -191,9 +188,7 @@ def test_a_rate_limited_shop_is_waited_out_with_or_without_retry_after(
     )
     _assert_day_complete(shop, store, result)
     assert throttled > 0, "the run was throttled"
-    assert result.asset_materializations_for_node("raw_orders")[0].metadata["retries"].value == (
-        throttled
-    )
+    assert materializations(result, "raw_orders")[0].metadata["retries"].value == (throttled)
 
 
 @pytest.mark.parametrize(
@@ -240,9 +235,10 @@ def test_a_fault_that_persists_on_page_3_fails_the_run_and_keeps_the_last_good_d
     )
     assert not result.success
     errors = _step_errors(result)
-    assert errors.startswith("raw_orders: ")
+    assert errors.startswith("gomag_orders: ")
     assert f"{error}: GoMag order fetch failed on page 3 of window {WINDOW}: {says}" in errors
-    assert result.get_step_success_events() == [], "validation and import did not run"
+    assert not materializations(result, "validated_orders"), "validation did not run"
+    assert not materializations(result, "imported_orders"), "nor did the import"
     assert after == before, "the last good landing, verdicts and orders stand"
     assert shop.faults.pending() == []
 

@@ -25,14 +25,13 @@ from dagster import (
     EnvVar,
     build_sensor_context,
     instance_for_test,
-    materialize,
     serialize_value,
 )
+from pipeline import materialize_day
 from support.days import DAY
 from support.loopback import Answer, Request
 from support.retries import FAST_RETRIES
 
-from gomag_assets.assets import raw_orders
 from gomag_assets.automation.alerts import API_KEY_ENV, WEBHOOK_ENV
 from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.gomag_api import GoMagApi
@@ -224,11 +223,8 @@ def test_the_scan_finds_a_key_handed_to_dagster_as_plain_text(tmp_path, demo_sho
     home.mkdir()
     literal = GoMagApi(api_url=demo_shop.base_url, api_key=demo_shop.api_key, **FAST)
     with instance_for_test(temp_dir=str(home)) as instance:
-        assert materialize(
-            [raw_orders],
-            partition_key=DAY.isoformat(),
-            resources={"gomag_api": literal, "order_store": store},
-            instance=instance,
+        assert materialize_day(
+            DAY, literal, store, instance=instance, selection=["raw_orders"]
         ).success
     places = [place for path in home.rglob("*") if path.is_file() for place in _texts_of_file(path)]
 

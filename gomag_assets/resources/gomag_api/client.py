@@ -27,6 +27,7 @@ from gomag_assets.resources.gomag_api.errors import GoMagFilterIgnored
 from gomag_assets.resources.gomag_api.pacing import Pacer
 from gomag_assets.resources.gomag_api.pages import OrderPage, RawOrder, scan_envelope
 from gomag_assets.resources.gomag_api.statuses import read_status_list
+from gomag_assets.wording import counted
 
 MAX_PAGE_LIMIT = 100
 ORDERS_PATH = "/order/read/json"
@@ -132,10 +133,12 @@ class GoMagApi(ConfigurableResource):
             if page.is_last(number, self.page_limit):
                 break
         if out_of_window:
-            log.warning(f"GoMag window {window}: left out {out_of_window} orders dated outside it")
+            left_out = counted(out_of_window, "order")
+            log.warning(f"GoMag window {window}: left out {left_out} dated outside it")
         log.debug(
-            f"GoMag window {window}: {len(seen)} orders from {number} pages "
-            f"({retries} retries, {duplicates} duplicates across pages)"
+            f"GoMag window {window}: {counted(len(seen), 'order')} from {counted(number, 'page')} "
+            f"({counted(retries, 'retry', 'retries')}, {counted(duplicates, 'duplicate')} "
+            "across pages)"
         )
         return FetchResult(
             list(seen.values()), number, retries, duplicates, reported_total, out_of_window

@@ -1,0 +1,137 @@
+"""The three order stages as one multi-asset: one op walks the run's days and reports each day of
+each selected asset, and each day's checks, on that day's own partition.
+
+A range run is one run (single-run backfill policy) and one step: the stages share one SQLite
+writer, so separate steps would buy only process start-ups. Each stage's work stays in its own
+module and returns the day's figures; `sync.OrderSync` walks the days; this module declares.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from dagster import (
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+    DailyPartitionsDefinition,
+    FreshnessPolicy,
+    multi_asset,
+)
+
+from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.assets.common import ASSET_GROUP, ORDER_STORE_POOL, OWNERS
+from gomag_assets.assets.sync import IMPORTED, IMPORTED_TODAY, RAW, VALIDATED, OrderSync
+from gomag_assets.assets.validated_orders import ORDER_COLUMN_SCHEMA, ValidationConfig
+from gomag_assets.automation import checks
+from gomag_assets.metadata import file_link, store_link
+from gomag_assets.resources.gomag_api import GoMagApi
+from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.settings import Settings
+from gomag_assets.wording import counted
+
+CHECKED_ASSET = {
+    checks.MALFORMED_SHARE: VALIDATED,
+    checks.COLUMN_SCHEMA: VALIDATED,
+    checks.CONSERVATION: IMPORTED,
+    checks.TOTALS_RECONCILE: IMPORTED,
+}
+
+
+def build_order_assets(
+    partitions_def: DailyPartitionsDefinition,
+    settings: Settings,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> list[AssetsDefinition | AssetSpec]:
+    """The order-sync multi-asset and ``imported_orders_today``, the asset whose freshness
+    policy says whether today's orders were imported within GOMAG_FRESHNESS_LAG minutes.
+
+    ``clock`` (aware "now"; default the system clock) decides which day is today.
+    """
+    shop_zone = ZoneInfo(partitions_def.timezone)
+    now = clock or (lambda: dt.datetime.now(dt.UTC))
+    stage = {"partitions_def": partitions_def, "group_name": ASSET_GROUP, "owners": OWNERS}
+
+    @multi_asset(
+        name="gomag_orders",
+        description="Fetches, validates and imports the GoMag orders of each selected day.",
+        specs=[
+            AssetSpec(
+                RAW,
+                description=raw_orders.DESCRIPTION,
+                kinds={"httpx", "sqlite"},
+                skippable=True,
+                **stage,
+            ),
+            AssetSpec(
+                VALIDATED,
+                deps=[RAW],
+                description=validated_orders.DESCRIPTION,
+                kinds={"pandera", "sqlite"},
+                metadata={"dagster/column_schema": ORDER_COLUMN_SCHEMA},
+                skippable=True,
+                **stage,
+            ),
+            AssetSpec(
+                IMPORTED,
+                deps=[VALIDATED],
+                description=imported_orders.DESCRIPTION,
+                kinds={"sqlite"},
+                skippable=True,
+                **stage,
+            ),
+        ],
+        check_specs=[
+            AssetCheckSpec(
+                name,
+                asset=asset,
+                description=checks.DESCRIPTIONS[name],
+                blocking=name in checks.BLOCKING,
+                partitions_def=partitions_def,
+            )
+            for name, asset in CHECKED_ASSET.items()
+        ],
+        can_subset=True,
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+        pool=ORDER_STORE_POOL,
+    )
+    def gomag_orders(
+        context: AssetExecutionContext,
+        config: ValidationConfig,
+        gomag_api: GoMagApi,
+        order_store: OrderStore,
+    ) -> Iterator:
+        yield from OrderSync(
+            context,
+            config,
+            gomag_api,
+            order_store,
+            timezone=partitions_def.timezone,
+            today=now().astimezone(shop_zone).date().isoformat(),
+            links={
+                "database": store_link(order_store),
+                "errors_log": file_link(order_store.errors_log_path),
+                "alerts_log": file_link(settings.alerts_file),
+            },
+        ).run()
+
+    today = AssetSpec(
+        IMPORTED_TODAY,
+        deps=[IMPORTED],
+        group_name=ASSET_GROUP,
+        owners=OWNERS,
+        description=(
+            "Reported each time today's partition of imported_orders is imported in balance. "
+            f"Its freshness policy fails when that was more than "
+            f"{counted(settings.freshness_lag_minutes, 'minute')} ago (GOMAG_FRESHNESS_LAG); "
+            "imports of past days do not count."
+        ),
+        freshness_policy=FreshnessPolicy.time_window(
+            fail_window=dt.timedelta(minutes=settings.freshness_lag_minutes)
+        ),
+    )
+    return [gomag_orders, today]
