@@ -5,25 +5,29 @@ launches a backfill, lets the daemon run it, reads the order store it wrote, and
 late-updates sensor and the nightly schedule what they would request.
 """
 
-import contextlib
 import datetime as dt
 import os
 import re
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from dagster import DagsterInstance
+from support.dagster_processes import (
+    BIN,
+    CLOCKED_LOCATION,
+    LAUNCH_BACKFILL,
+    LOCATION,
+    REPO,
+    STARTUP_TIMEOUT,
+    DagsterProcesses,
+    clocked_workspace,
+)
 from support.days import SHOP_TIMEZONE
 from test_assets import RANGE, _expected_statuses
 
@@ -34,42 +38,18 @@ from gomag_assets.demo import DemoShop, DemoShopConfig
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
 INSTANCE_CONFIG = REPO / "deploy" / "local" / "dagster.yaml"
-BIN = Path(sys.executable).parent
-LOCATION = "gomag_assets"
 REPOSITORY = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
 JOB = "gomag_orders_job"
 PARTITIONS = [day.isoformat() for day in RANGE]
 NOW = dt.datetime.combine(RANGE[-1] + dt.timedelta(days=2), dt.time(12), SHOP_TIMEZONE)
 """The deployment's clock and the shop's: two days after the backfilled days, at noon."""
-CLOCKED_LOCATION = Path(__file__).parent / "support" / "clocked_location.py"
-WORKSPACE = f"""
-load_from:
-  - python_file:
-      relative_path: {CLOCKED_LOCATION}
-      location_name: {LOCATION}
-      working_directory: {REPO}
-"""
-WEBSERVER_ATTEMPTS = 3
-
-STARTUP_TIMEOUT = 60.0
 BACKFILL_TIMEOUT = 150.0
 
 RUN_QUEUE = """
 # Added by tests/test_end_to_end.py: dequeue every second instead of every five.
 run_queue:
   dequeue_interval_seconds: 1
-"""
-
-LAUNCH_BACKFILL = """
-mutation ($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on Error { message }
-  }
-}
 """
 
 BACKFILL = """
@@ -163,125 +143,13 @@ mutation ($selector: ScheduleSelector!, $timestamp: Float) {{
 """
 
 
-def _free_port() -> int:
-    """A port free right now; another process may take it before the webserver binds it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """SIGTERM the process's group (a webserver or daemon with its code servers and runs),
-    then SIGKILL whatever is left of the group after ``timeout``."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=timeout)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-@dataclass
-class Dagster:
-    """A webserver and a daemon sharing one temporary ``DAGSTER_HOME``."""
-
-    db_path: Path
-    env: dict[str, str]
-    logs: Path
-    workspace: Path
-    url: str = ""
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
-
-    def start(self, name: str, *command: str) -> None:
-        """Run ``command`` in the repository with the test's environment, in its own process
-        group so that stopping it also stops its code servers and runs."""
-        with (self.logs / f"{name}.log").open("wb") as log:
-            self.processes[name] = subprocess.Popen(
-                command,
-                cwd=REPO,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def start_daemon(self) -> None:
-        self.start("daemon", str(BIN / "dagster-daemon"), "run", "-w", str(self.workspace))
-
-    def start_webserver(self) -> None:
-        """Start ``dagster-webserver`` and wait until it listens; sets ``url``.
-
-        The webserver cannot bind port 0 (it reads 0 as "the default, 3000"), so it is handed a
-        port that was free a moment ago. Should another process take that port first, uvicorn
-        fails to bind and exits, and the webserver is started again on another port. A port is
-        believed only once the webserver's own log says uvicorn listens on it.
-        """
-        for _ in range(WEBSERVER_ATTEMPTS):
-            port = _free_port()
-            self.start(
-                "webserver",
-                *(str(BIN / "dagster-webserver"), "-w", str(self.workspace)),
-                *("-h", "127.0.0.1", "-p", str(port), "--uvicorn-log-level", "info"),
-            )
-            bound = self.wait_for("the webserver", partial(self._bound, port), STARTUP_TIMEOUT)
-            if bound == "ours":
-                self.url = f"http://127.0.0.1:{port}"
-                return
-        pytest.fail(f"another process took the webserver's port {WEBSERVER_ATTEMPTS} times")
-
-    def _bound(self, port: int) -> str | None:
-        """ "ours" once the webserver listens on ``port``, "taken" if it found the port taken
-        and exited; None while it is still starting."""
-        log = (self.logs / "webserver.log").read_text(errors="replace")
-        if f"Uvicorn running on http://127.0.0.1:{port} " in log:
-            return "ours"
-        if self.processes["webserver"].poll() is None:
-            return None
-        if "address already in use" in log:
-            return "taken"
-        pytest.fail(f"the webserver exited\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            _stop(process)
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(
-            f"--- {name} ---\n"
-            + "\n".join(
-                (self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-lines:]
-            )
-            for name in self.processes
-        )
-
-    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = httpx.post(
-            f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=60.0
-        )
-        response.raise_for_status()
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    def wait_for(self, what: str, probe: Callable[[], Any], timeout: float) -> Any:
-        """Call ``probe`` every half second until it returns something truthy."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = probe()
-            if result:
-                return result
-            time.sleep(0.5)
-        pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{self.log_tail()}")
-
-
 @dataclass
 class Deployment:
     """The state the tests inspect: a demo shop, Dagster after the backfill, what to expect."""
 
     shop: DemoShop
-    dagster: Dagster
+    dagster: DagsterProcesses
+    db_path: Path
     backfill_id: str
     backfill: dict[str, Any]
     expected: dict[dt.date, dict[str, str]]
@@ -297,7 +165,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     home.mkdir()
     (home / "dagster.yaml").write_text(INSTANCE_CONFIG.read_text() + RUN_QUEUE)
     workspace = tmp_path / "workspace.yaml"
-    workspace.write_text(WORKSPACE)
+    workspace.write_text(clocked_workspace())
     # Create the instance's SQLite storages up front: a webserver and a daemon starting
     # together on an empty DAGSTER_HOME race to create the same tables, and one of them dies.
     DagsterInstance.from_config(str(home)).dispose()
@@ -315,13 +183,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "GOMAG_TIMEZONE": SHOP_TIMEZONE.key,
             "GOMAG_TEST_NOW": NOW.isoformat(),
         }
-        dagster = Dagster(db_path, env, tmp_path, workspace)
+        dagster = DagsterProcesses(env, tmp_path, workspace)
         try:
             dagster.start_webserver()
-            dagster.wait_for("the webserver", lambda: _answers(dagster.url), STARTUP_TIMEOUT)
-            dagster.wait_for(
-                "the code location to load", lambda: _location_loaded(dagster), STARTUP_TIMEOUT
-            )
             backfill_id = _launch_backfill(dagster, RANGE)
             # Started after the launch, the daemon's first backfill pass (every 30 s) takes it.
             dagster.start_daemon()
@@ -331,31 +195,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                 BACKFILL_TIMEOUT,
             )
             expected = {day: _expected_statuses(shop, day) for day in RANGE}
-            yield Deployment(shop, dagster, backfill_id, backfill, expected)
+            yield Deployment(shop, dagster, db_path, backfill_id, backfill, expected)
         finally:
             dagster.stop()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/server_info", timeout=2.0).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _location_loaded(services: Dagster) -> bool:
-    data = services.graphql(
-        """{ workspaceOrError { ... on Workspace { locationEntries {
-               name loadStatus
-               locationOrLoadError { __typename ... on PythonError { message } }
-        } } } }"""
-    )
-    for entry in data["workspaceOrError"]["locationEntries"]:
-        if entry["name"] == LOCATION and entry["loadStatus"] == "LOADED":
-            loaded = entry["locationOrLoadError"]
-            assert loaded["__typename"] == "RepositoryLocation", loaded
-            return True
-    return False
 
 
 def _store_statuses(db_path: Path, day: dt.date) -> dict[str, str]:
@@ -379,7 +221,7 @@ def _run_requests(result: dict[str, Any]) -> tuple[list[dict[str, Any]], str | N
     return requests, evaluation["cursor"]
 
 
-def _launch_backfill(services: Dagster, days: list[dt.date]) -> str:
+def _launch_backfill(services: DagsterProcesses, days: list[dt.date]) -> str:
     launched = services.graphql(
         LAUNCH_BACKFILL,
         params={
@@ -395,7 +237,7 @@ def _launch_backfill(services: Dagster, days: list[dt.date]) -> str:
     return launched["backfillId"]
 
 
-def _finished_backfill(services: Dagster, backfill_id: str) -> dict[str, Any] | None:
+def _finished_backfill(services: DagsterProcesses, backfill_id: str) -> dict[str, Any] | None:
     backfill = services.graphql(BACKFILL, id=backfill_id)["partitionBackfillOrError"]
     assert backfill["__typename"] == "PartitionBackfill", backfill
     if backfill["status"] in ("REQUESTED", "CANCELING", "FAILING"):
@@ -403,7 +245,9 @@ def _finished_backfill(services: Dagster, backfill_id: str) -> dict[str, Any] | 
     return backfill
 
 
-def _check_executions(services: Dagster, run_id: str) -> dict[str, dict[str, dict[str, Any]]]:
+def _check_executions(
+    services: DagsterProcesses, run_id: str
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Each asset check of the job -> day -> its one execution in ``run_id``."""
     job = {**REPOSITORY, "pipelineName": JOB}
     nodes = services.graphql(JOB_CHECKS, job=job)["assetNodes"]
@@ -448,9 +292,9 @@ def test_the_backfill_stores_exactly_the_shops_orders_with_their_statuses(
     deployment: Deployment,
 ):
     for day in RANGE:
-        assert _store_statuses(deployment.dagster.db_path, day) == deployment.expected[day], day
+        assert _store_statuses(deployment.db_path, day) == deployment.expected[day], day
     assert any(OrderStatus.MALFORMED in day.values() for day in deployment.expected.values())
-    with sqlite3.connect(deployment.dagster.db_path) as conn:
+    with sqlite3.connect(deployment.db_path) as conn:
         sync_runs = conn.execute("SELECT run_id, window_start, window_end, outcome FROM sync_runs")
         assert sync_runs.fetchall() == [
             (_run_id(deployment), RANGE[0].isoformat(), RANGE[-1].isoformat(), "SUCCESS")
@@ -516,7 +360,7 @@ def test_the_nightly_schedule_tick_finalizes_the_day_before(deployment: Deployme
 ORDER_ASSETS = [{"path": [name]} for name in ("raw_orders", "validated_orders", "imported_orders")]
 
 
-def _ui_check_selection(services: Dagster) -> list[dict[str, Any]]:
+def _ui_check_selection(services: DagsterProcesses) -> list[dict[str, Any]]:
     """The checks the UI's Materialize sends with an asset-job run: every check of the selected
     assets that belongs to the asset job."""
     nodes = services.graphql(ASSET_CHECKS, keys=ORDER_ASSETS)["assetNodes"]
@@ -528,7 +372,7 @@ def _ui_check_selection(services: Dagster) -> list[dict[str, Any]]:
     ]
 
 
-def _failed_run(services: Dagster, run_id: str) -> dict[str, Any] | None:
+def _failed_run(services: DagsterProcesses, run_id: str) -> dict[str, Any] | None:
     run = services.graphql(RUN, id=run_id)["runOrError"]
     assert run["__typename"] == "Run", run
     if run["status"] in ("SUCCESS", "CANCELED"):
@@ -537,7 +381,7 @@ def _failed_run(services: Dagster, run_id: str) -> dict[str, Any] | None:
 
 
 def _alerts(deployment: Deployment) -> str:
-    path = deployment.dagster.db_path.parent / "alerts.log"
+    path = deployment.db_path.parent / "alerts.log"
     return path.read_text() if path.exists() else ""
 
 
