@@ -131,6 +131,21 @@ def imported_more_than_once(db_path: Where) -> int:
         ).fetchone()[0]
 
 
+def crash_figures(
+    where: Where, tried: int, after_kill: StoreAccount, after_rerun: StoreAccount
+) -> dict[str, int]:
+    """The figures of one kill and its rerun, counted from the store: whole right after the
+    kill, redone by the rerun, lost, half-written and imported twice."""
+    return {
+        "orders_tried": tried,
+        "orders_whole_after_kill": after_kill.whole,
+        "orders_redone_by_rerun": after_kill.absent,
+        "orders_lost": tried - after_rerun.whole,
+        "half_written": len(after_kill.broken) + len(after_rerun.broken),
+        "imported_twice": imported_more_than_once(where),
+    }
+
+
 @dataclass(frozen=True)
 class ErrorsLog:
     """The errors log as it stands on disk."""

@@ -29,6 +29,7 @@ from reliability.crash_driver import (
 from reliability.store_checks import (
     account,
     assert_file_is_sound,
+    crash_figures,
     imported_more_than_once,
     read_log,
 )
@@ -123,12 +124,7 @@ def _assert_killed_run_completed(point: dict, figures) -> None:
     log = read_log(store.errors_log_path)
     figures.add(
         GUARANTEE + (" (postgres)" if db_url else ""),
-        orders_tried=len(batch),
-        orders_whole_after_kill=after_kill.whole,
-        orders_redone_by_rerun=after_kill.absent,
-        orders_lost=len(batch) - after_rerun.whole,
-        half_written=len(after_kill.broken) + len(after_rerun.broken),
-        imported_twice=imported_more_than_once(where),
+        **crash_figures(where, len(batch), after_kill, after_rerun),
         torn_log_lines=log.torn,
     )
     assert after_kill.broken == [], "the kill left orders half-written"

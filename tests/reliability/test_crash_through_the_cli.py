@@ -13,7 +13,12 @@ from support.lockstep import child_env
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore
-from reliability.store_checks import account, assert_file_is_sound, imported_more_than_once
+from reliability.store_checks import (
+    account,
+    assert_file_is_sound,
+    crash_figures,
+    imported_more_than_once,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -68,15 +73,7 @@ def test_a_cli_run_killed_mid_import_leaves_whole_orders_and_a_rerun_completes_i
     rerun = _materialize(env, "-m", "gomag_assets")
 
     after_rerun = account(db_path, verdicts, malformed)
-    figures.add(
-        GUARANTEE,
-        orders_tried=len(verdicts),
-        orders_whole_after_kill=after_kill.whole,
-        orders_redone_by_rerun=after_kill.absent,
-        orders_lost=len(verdicts) - after_rerun.whole,
-        half_written=len(after_kill.broken) + len(after_rerun.broken),
-        imported_twice=imported_more_than_once(db_path),
-    )
+    figures.add(GUARANTEE, **crash_figures(db_path, len(verdicts), after_kill, after_rerun))
     assert after_kill.broken == [], "the kill left orders half-written"
     assert after_kill.whole > 0 and after_kill.absent > 0, "the kill landed mid-import"
     assert rerun.returncode == 0, rerun.stderr[-3000:]
