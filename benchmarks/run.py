@@ -4,7 +4,8 @@
     .venv/bin/python -m benchmarks.run --quick # smoke run on tiny sizes, writes no file
 
 Prints the table and writes it into BENCHMARKS.md (between its markers; the prose around them
-is kept). Stages: import (store), validation, fetch, backfill (end-to-end and memory).
+is kept). Stages: import (store), validation, fetch, backfill (end-to-end and memory), postgres
+(the store on PostgreSQL, and day-runs in parallel).
 """
 
 import argparse
@@ -15,9 +16,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import backfill_stage, fetch_stage, import_stage, machine, report, validation_stage
+from benchmarks import (
+    backfill_stage,
+    fetch_stage,
+    import_stage,
+    machine,
+    postgres_stage,
+    report,
+    validation_stage,
+)
 
-STAGES = ("import", "validation", "fetch", "backfill")
+STAGES = ("import", "validation", "fetch", "backfill", "postgres")
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
@@ -59,6 +68,8 @@ def _run_stage(stage: str, quick: bool, workdir: Path, profile: bool) -> report.
         return validation_stage.run(sizes, profile=profile)
     if stage == "fetch":
         return fetch_stage.run(fetch_stage.QUICK if quick else fetch_stage.FetchSizes())
+    if stage == "postgres":
+        return postgres_stage.run(postgres_stage.QUICK if quick else postgres_stage.PostgresSizes())
     sizes = backfill_stage.QUICK if quick else backfill_stage.BackfillSizes()
     return backfill_stage.run(sizes, workdir, profile=profile)
 
