@@ -43,7 +43,12 @@ class PostgresSizes:
 
 
 QUICK = PostgresSizes(
-    orders=600, day_size=300, rounds=1, concurrent_runs=(1, 2), concurrent_day=300
+    orders=600,
+    day_size=300,
+    rounds=1,
+    concurrent_runs=(1, 2),
+    concurrent_day=300,
+    concurrent_rounds=1,
 )
 
 
