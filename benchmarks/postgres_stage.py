@@ -33,11 +33,12 @@ SERVER_URL_VARIABLE = "GOMAG_BENCH_POSTGRES_URL"
 class PostgresSizes:
     orders: int = 12_000
     day_size: int = 3_000
-    rounds: int = 3
+    rounds: int = 5
     concurrent_runs: tuple[int, ...] = (1, 2, 4)
-    concurrent_day: int = 3_000
-    """Orders each concurrent day-run saves."""
-    concurrent_rounds: int = 2
+    concurrent_day: int = 10_000
+    """Orders each concurrent day-run saves: a few seconds of work, so that starting together
+    is a small part of it."""
+    concurrent_rounds: int = 3
 
 
 QUICK = PostgresSizes(
