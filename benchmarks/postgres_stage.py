@@ -112,6 +112,8 @@ def run(sizes: PostgresSizes) -> StageReport:
 
 @dataclass(frozen=True)
 class _Measured:
+    """What the stage measured, before it is written up."""
+
     timings: dict[str, Timing]
     """The Python process's wall and CPU seconds of each writer, best rounds."""
     server_cpu: dict[str, float] | None
@@ -208,7 +210,12 @@ def _report(
         *[
             (
                 f"PostgreSQL: {together.runs} day-run{'s' * (together.runs > 1)} at once",
-                f"{together.rate:,.0f} orders/s, {together.cores_used:.2f} cores used",
+                f"{together.rate:,.0f} orders/s, "
+                + (
+                    f"{together.cores_used:.2f} cores used by the writers and the server"
+                    if measured.server_cpu is not None
+                    else f"machine {together.machine_busy:.0%} busy"
+                ),
             )
             for together in parallel
         ],
