@@ -71,8 +71,8 @@ def run(sizes: ImportSizes, workdir: Path, *, profile: bool = False) -> StageRep
             sizes.rounds,
             {
                 "a": lambda: writers.bare_executemany(stores.next("a"), clean),
-                "b": _keeping(statuses, "b", lambda: _store(stores.next("b"), clean, sizes)),
-                "c": _keeping(statuses, "c", lambda: _store(stores.next("c"), poisoned, sizes)),
+                "b": keeping(statuses, "b", lambda: _store(stores.next("b"), clean, sizes)),
+                "c": keeping(statuses, "c", lambda: _store(stores.next("c"), poisoned, sizes)),
                 "d": lambda: writers.naive_durable_loop(stores.next("d"), naive),
                 "d-off": lambda: writers.naive_durable_loop(
                     stores.next("d-off"), naive, synchronous="OFF"
@@ -80,7 +80,7 @@ def run(sizes: ImportSizes, workdir: Path, *, profile: bool = False) -> StageRep
                 "flush": lambda: flush_appends(stores.directory / "flush.probe", FLUSHES_PER_ROUND),
             },
         )
-        _check_statuses(statuses, sizes.orders, len(poison_ids))
+        check_statuses(statuses, sizes.orders, len(poison_ids))
         flush_ms = timings.pop("flush").wall / FLUSHES_PER_ROUND * 1000
         flushes = _count_flushes_per_order(stores, sizes)
         scaling = _scaling(sizes, stores)
@@ -372,11 +372,11 @@ def _store(path: Path, orders: Sequence[dict[str, Any]], sizes: ImportSizes) -> 
     return writers.tiered_store(path, writers.days_of(orders, sizes.day_size))
 
 
-def _keeping(kept: dict[str, Any], name: str, run: Callable[[], Any]) -> Callable[[], None]:
+def keeping(kept: dict[str, Any], name: str, run: Callable[[], Any]) -> Callable[[], None]:
     return lambda: kept.__setitem__(name, run())
 
 
-def _check_statuses(statuses: dict[str, Any], count: int, poisoned: int) -> None:
+def check_statuses(statuses: dict[str, Any], count: int, poisoned: int) -> None:
     """Fast is not enough: every clean order must be IMPORTED and every poison one MALFORMED."""
     expected = {
         "b": {"IMPORTED": count},

@@ -5,7 +5,8 @@
 
 Prints the table and writes it into BENCHMARKS.md (between its markers; the prose around them
 is kept). Stages: import (store), validation, fetch, backfill (end-to-end and memory), cli
-(seconds per run through Dagster's CLI).
+(seconds per run through Dagster's CLI), postgres (the store on PostgreSQL, and day-runs in
+parallel).
 """
 
 import argparse
@@ -22,11 +23,12 @@ from benchmarks import (
     fetch_stage,
     import_stage,
     machine,
+    postgres_stage,
     report,
     validation_stage,
 )
 
-STAGES = ("import", "validation", "fetch", "backfill", "cli")
+STAGES = ("import", "validation", "fetch", "backfill", "cli", "postgres")
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
@@ -70,6 +72,8 @@ def _run_stage(stage: str, quick: bool, workdir: Path, profile: bool) -> report.
         return fetch_stage.run(fetch_stage.QUICK if quick else fetch_stage.FetchSizes())
     if stage == "cli":
         return cli_stage.run(cli_stage.QUICK if quick else cli_stage.CliSizes(), workdir)
+    if stage == "postgres":
+        return postgres_stage.run(postgres_stage.QUICK if quick else postgres_stage.PostgresSizes())
     sizes = backfill_stage.QUICK if quick else backfill_stage.BackfillSizes()
     return backfill_stage.run(sizes, workdir, profile=profile)
 

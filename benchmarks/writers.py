@@ -1,19 +1,23 @@
-"""Three ways of writing the same validated orders into the order store's schema.
+"""Ways of writing the same validated orders into the order store's schema.
 
-* ``bare_executemany``: the ceiling. The whole orders' rows (orders, items, discounts, addresses)
-  and nothing else (no decisions against stored orders, no run records, no savepoints), one
-  ``executemany`` per table in one transaction, on the store's own journal settings (WAL,
-  ``synchronous=NORMAL``).
+* ``bare_executemany``: SQLite's ceiling. The whole orders' rows (orders, items, discounts,
+  addresses) and nothing else (no decisions against stored orders, no run records, no
+  savepoints), one ``executemany`` per table in one transaction, on the store's own journal
+  settings (WAL, ``synchronous=NORMAL``).
 * ``tiered_store``: ``OrderStore.save_orders_batch``, one call per day, as the asset runs it.
 * ``naive_durable_loop``: the baseline, as a naive writer does it: one connection with
   SQLite's defaults (rollback journal, ``synchronous=FULL``), then per order one INSERT of
   the order, one per line (item, discount, address), and a COMMIT, so every order is made
   durable on its own.
+* ``bare_postgres``: PostgreSQL's ceiling, on the dialect's own connection: the same rows in one
+  transaction by either of its bulk paths, ``COPY`` into a temporary table + ``INSERT ... SELECT
+  ... ON CONFLICT``, or ``executemany`` (which psycopg pipelines).
 """
 
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +29,10 @@ from gomag_assets.resources.order_store.columns import (
     ORDER_DETAILS,
     ORDER_HEADER,
 )
-from gomag_assets.resources.order_store.dialect import insert_statement
+from gomag_assets.resources.order_store.dialect import Insert
+from gomag_assets.resources.order_store.postgres import PostgresDialect
 
-_ORDER_ROW = insert_statement(
+_ORDER_ROW = Insert(
     "orders",
     ("order_id", *ORDER_HEADER, *ORDER_DETAILS, "status", "partition_date")
     + ("first_run_id", "last_run_id", "updated_at"),
@@ -39,9 +44,11 @@ _LINE_TABLES = {
 }
 """An order's lines by their key in the order dict: the table and the columns after order_id."""
 _INSERT_LINE = {
-    key: insert_statement(table, ("order_id", *columns))
-    for key, (table, columns) in _LINE_TABLES.items()
+    key: Insert(table, ("order_id", *columns)) for key, (table, columns) in _LINE_TABLES.items()
 }
+_ON_CONFLICT = "ON CONFLICT DO NOTHING"
+"""PostgreSQL's bare inserts, like the store's, say what a conflict does (none occurs here)."""
+_CONNECT_TIMEOUT_MS = 30_000
 _ORDER_CONSTANTS = ("IMPORTED", "2026-10-01", "bench", "bench", "2026-10-01T00:00:00")
 
 
@@ -60,16 +67,34 @@ def bare_executemany(path: Path, orders: Sequence[dict[str, Any]]) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("BEGIN IMMEDIATE")
-    conn.executemany(_ORDER_ROW, [_order_row(order) for order in orders])
-    for key, insert in _INSERT_LINE.items():
-        conn.executemany(insert, [row for order in orders for row in _line_rows(order, key)])
+    for insert, rows in _table_rows(orders):
+        conn.executemany(insert.sql, rows)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def bare_postgres(url: str, orders: Sequence[dict[str, Any]], *, copy: bool) -> None:
+    """PostgreSQL's ceiling: the same order and line rows, one transaction, no bookkeeping, by
+    ``COPY`` (``copy=True``) or pipelined ``executemany``."""
+    conn = PostgresDialect(url, _CONNECT_TIMEOUT_MS).connect()
+    conn.execute("BEGIN")
+    for insert, rows in _table_rows(orders):
+        insert = replace(insert, on_conflict=_ON_CONFLICT)
+        if copy:
+            conn.copy_in(insert, rows)
+        else:
+            conn.executemany(insert.sql, rows)
     conn.execute("COMMIT")
     conn.close()
 
 
 def tiered_store(path: Path, days: Sequence[Sequence[dict[str, Any]]]) -> Counter[str]:
     """``save_orders_batch`` day by day into the store at ``path``; the statuses it reported."""
-    store = OrderStore(db_path=str(path))
+    return save_days(OrderStore(db_path=str(path)), days)
+
+
+def save_days(store: OrderStore, days: Sequence[Sequence[dict[str, Any]]]) -> Counter[str]:
+    """``save_orders_batch`` day by day into ``store``, as the asset runs it; the statuses."""
     totals: Counter[str] = Counter()
     for day_no, day in enumerate(days):
         outcome = store.save_orders_batch(day, run_id="bench", partition_date=f"day-{day_no}")
@@ -88,16 +113,24 @@ def naive_durable_loop(
     if journal_mode != "delete":
         raise RuntimeError(f"the naive loop must use the rollback journal, not {journal_mode}")
     for order in orders:
-        conn.execute(_ORDER_ROW, _order_row(order))
+        conn.execute(_ORDER_ROW.sql, _order_row(order))
         for key, insert in _INSERT_LINE.items():
             for row in _line_rows(order, key):
-                conn.execute(insert, row)
+                conn.execute(insert.sql, row)
         conn.commit()
     conn.close()
 
 
 def days_of(orders: Sequence[dict[str, Any]], size: int) -> list[Sequence[dict[str, Any]]]:
     return [orders[start : start + size] for start in range(0, len(orders), size)]
+
+
+def _table_rows(orders: Sequence[dict[str, Any]]) -> list[tuple[Insert, list[tuple[Any, ...]]]]:
+    """Each table's insert with its rows for ``orders``, orders first."""
+    return [(_ORDER_ROW, [_order_row(order) for order in orders])] + [
+        (insert, [row for order in orders for row in _line_rows(order, key)])
+        for key, insert in _INSERT_LINE.items()
+    ]
 
 
 def _order_row(order: dict[str, Any]) -> tuple[Any, ...]:

@@ -3,9 +3,13 @@
 Not a benchmark: the figures of a quick run mean nothing, only that the suite works.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import psycopg
+import pytest
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -33,3 +37,33 @@ def test_quick_run_writes_the_table_between_the_markers_and_keeps_the_prose(tmp_
     assert "| normalize + validate (pandera) |" in written
     assert "| fetch, shop limited to R = 20 requests/s" in written
     assert "## Targets" in finished.stdout
+
+
+@pytest.mark.slow
+def test_quick_postgres_stage_checks_every_order_and_writes_its_rows(tmp_path, postgres_server):
+    """The PostgreSQL stage on the session's server: it raises if any order of the store's
+    runs ends in the wrong status or if the parallel day-runs store fewer orders than they
+    were given, so a clean exit means every order was counted in and out."""
+    databases_before = _databases(postgres_server.url)
+    output = tmp_path / "BENCHMARKS.md"
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "postgres"]
+        + ["--output", str(output), "--workdir", str(tmp_path)],
+        cwd=REPOSITORY,
+        env=os.environ | {"GOMAG_BENCH_POSTGRES_URL": postgres_server.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr
+    written = output.read_text()
+    assert "| PostgreSQL: import, clean batches |" in written
+    assert "| PostgreSQL: import, 1% poison orders spread at random |" in written
+    assert "| PostgreSQL: 2 day-runs at once (separate processes, one database) |" in written
+    assert "| 2 | 600 |" in written  # two day-runs of 300 orders, all stored
+    assert _databases(postgres_server.url) == databases_before, "it drops the ones it made"
+
+
+def _databases(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        return {name for (name,) in conn.execute("SELECT datname FROM pg_database")}
