@@ -10,6 +10,7 @@ same values.
 """
 
 import hashlib
+import re
 import time
 from collections.abc import Sequence
 from functools import lru_cache
@@ -34,6 +35,11 @@ _PER_ROW_ERRORS = (
     TypeError,
     OverflowError,
 )
+
+_CLIENT_ERRORS = (ValueError, TypeError, OverflowError, psycopg.DataError, psycopg.ProgrammingError)
+"""What psycopg raises before a row reaches the server (a lone surrogate, an unknown type)."""
+
+_COPY_LINE = re.compile(r"^COPY \S+, line (\d+)")
 
 _REFUSALS = {
     "25006": "the server is read-only (a standby, or default_transaction_read_only)",
@@ -93,11 +99,21 @@ class PostgresConnection:
         then one ``INSERT ... SELECT`` with the insert's conflict clause."""
         staged = f"staged_{insert.table}"
         columns = ", ".join(insert.columns)
-        self._conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staged} (LIKE {insert.table})")
+        # With the target's CHECKs and unique indexes, a row that breaks one fails in the COPY,
+        # which names its line; the group is then split around that row's order, not halved.
+        self._conn.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staged}"
+            f" (LIKE {insert.table} INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+        )
         self._conn.execute(f"TRUNCATE {staged}")
         with self._conn.cursor().copy(f"COPY {staged} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            for index, row in enumerate(rows):
+                try:
+                    copy.write_row(row)
+                except _CLIENT_ERRORS as error:
+                    if getattr(error, "sqlstate", None):  # the server's: it names its line
+                        raise
+                    raise RowsFailed(index, error) from error  # a value psycopg cannot send
         self._conn.execute(
             f"INSERT INTO {insert.table} ({columns}) SELECT {columns} FROM {staged} "
             + insert.on_conflict
@@ -178,8 +194,8 @@ class PostgresDialect:
     def write_many(
         self, conn: PostgresConnection, statement: Insert | str, rows: Sequence[Sequence[Any]]
     ) -> None:
-        """``COPY`` for inserts of many rows, else ``executemany`` (pipelined by psycopg); on a
-        failing row PostgreSQL does not say which one it was."""
+        """``COPY`` for inserts of many rows, else ``executemany`` (pipelined by psycopg); a
+        failing ``COPY`` names the row (its line), a failing ``executemany`` does not."""
         try:
             if isinstance(statement, Insert) and len(rows) >= COPY_FROM_ROWS:
                 conn.copy_in(statement, rows)
@@ -188,7 +204,7 @@ class PostgresDialect:
         except _PER_ROW_ERRORS as error:
             if self.refuses_writes(error):
                 raise
-            raise RowsFailed(None, error) from error
+            raise RowsFailed(_copy_line(error), error) from error
 
     def refuses_writes(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) in _REFUSALS
@@ -211,3 +227,10 @@ class PostgresDialect:
         """Payloads are BYTEA: any text, NULs and lone surrogates included, reads back as it
         was (``lossless_text.from_sqlite`` decodes it)."""
         return payload.encode("utf-8", "surrogatepass")
+
+
+def _copy_line(error: BaseException) -> int | None:
+    """The index of the row a failed ``COPY`` names ("COPY t, line N"); None for other writes."""
+    diag = getattr(error, "diag", None)
+    found = _COPY_LINE.match(diag.context or "") if diag is not None else None
+    return int(found.group(1)) - 1 if found else None

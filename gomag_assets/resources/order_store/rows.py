@@ -2,8 +2,9 @@
 
 Every function here runs inside a transaction the caller owns and writes a whole group of orders
 with one ``executemany`` per table, so the caller can wrap the group in a savepoint. When a row
-fails, :class:`GroupWriteFailed` says which order of the group it belonged to (when SQLite's
-change counter can tell), so the caller can set that order apart instead of bisecting blindly.
+fails, :class:`GroupWriteFailed` says which order of the group it belonged to (when the
+database can tell: SQLite's change counter, PostgreSQL's ``COPY`` line), so the caller can set
+that order apart instead of bisecting blindly.
 
 An order dict from before schema 2 (no ``discounts``, ``addresses`` or detail keys) is written
 with those read as empty or None; a key the first schema already required still must be there.

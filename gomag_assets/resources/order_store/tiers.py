@@ -8,7 +8,7 @@ fails (a value the database cannot take, a constraint), the group is rolled back
 savepoint and retried in parts, each under its own savepoint, down to the one order that fails,
 which is kept as MALFORMED. The parts are the orders before the failing one, that order alone,
 and the orders after it in parts of at most ``RETRY_PART`` orders; halves when the failing order
-cannot be told (always on PostgreSQL, which does not say which row of a bulk write failed).
+cannot be told (on PostgreSQL, a write by ``executemany`` rather than ``COPY``).
 
 A failing connection (disk, lock, I/O, a server gone or restarting, a timeout) is not a row's
 fault: the reconnect guard commits what survived, opens a fresh connection and retries the lost
