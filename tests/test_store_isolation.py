@@ -287,12 +287,12 @@ def test_a_valid_order_that_crashes_is_malformed_for_the_crash_alone(store):
 
 
 def _noting_run_rows(parts: list):
-    """A fault that never fails: notes the order ids of each group's run rows, i.e. of each
-    group that got as far as its last stage."""
+    """A fault that never fails: notes the order ids of each group's run rows (shop, run id,
+    order id, ...), i.e. of each group that got as far as its last stage."""
 
     def fault(conn, sql: str, rows: list) -> bool:
         if sql.lstrip().startswith("INSERT INTO sync_run_orders"):
-            parts.append([row[1] for row in rows])
+            parts.append([row[2] for row in rows])
         return False
 
     return fault
