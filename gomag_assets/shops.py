@@ -7,6 +7,7 @@ is only checked to be set. Every problem of the file is reported, each in one li
 shop and the key.
 """
 
+import dataclasses
 import datetime as dt
 import os
 import tomllib
@@ -46,16 +47,15 @@ class ShopsFileError(GoMagSettingError):
 
 
 def load_shops(settings: Settings, env: Mapping[str, str] | None = None) -> tuple[Shop, ...]:
-    """The deployment's shops: from ``GOMAG_SHOPS_FILE`` if set (the ``GOMAG_*`` settings give
-    each shop's defaults), else the one shop ``default`` configured as before there were shops."""
+    """The shops of ``GOMAG_SHOPS_FILE`` (the ``GOMAG_*`` settings give each shop's defaults);
+    none without a file: the deployment's one shop is then :func:`default_shop`."""
     env = os.environ if env is None else env
     path = env.get(SHOPS_FILE_VARIABLE, "").strip()
-    if not path:
-        return (_default_shop(settings),)
-    return read_shops_file(Path(path), settings, env)
+    return read_shops_file(Path(path), settings, env) if path else ()
 
 
-def _default_shop(settings: Settings) -> Shop:
+def default_shop(settings: Settings) -> Shop:
+    """The one shop of a deployment without a shops file, configured by ``GOMAG_API_*``."""
     return Shop(
         name=DEFAULT_SHOP,
         api_url=settings.api_url,
@@ -66,6 +66,19 @@ def _default_shop(settings: Settings) -> Shop:
         cancelled_statuses=settings.cancelled_statuses,
         cancelled_status_ids=settings.cancelled_status_ids,
         schedules_on=False,
+    )
+
+
+def shop_settings(shop: Shop, settings: Settings) -> Settings:
+    """The deployment's ``settings`` with the shop's own API, timezone, start and statuses."""
+    return dataclasses.replace(
+        settings,
+        api_url=shop.api_url,
+        api_shop=shop.api_shop,
+        timezone=shop.timezone,
+        start_date=shop.start_date,
+        cancelled_statuses=shop.cancelled_statuses,
+        cancelled_status_ids=shop.cancelled_status_ids,
     )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from gomag_assets.settings import load_settings
-from gomag_assets.shops import Shop, ShopsFileError, load_shops
+from gomag_assets.shops import Shop, ShopsFileError, default_shop, load_shops
 
 ENV = {"GOMAG_KEY_VENDING": "k-vending", "GOMAG_KEY_BAKERY": "k-bakery"}
 VENDING = """
@@ -76,14 +76,15 @@ def test_each_shop_is_read_with_the_deployment_settings_as_its_defaults(tmp_path
     )
 
 
-def test_no_file_is_one_shop_named_default_from_the_gomag_api_settings():
+def test_no_file_is_no_shop_entry_and_the_default_shop_comes_from_the_gomag_api_settings():
     env = {
         "GOMAG_API_URL": "http://127.0.0.1:9/api/v1",
         "GOMAG_API_SHOP": "https://shop.ro",
         "GOMAG_TIMEZONE": "Europe/Chisinau",
         "GOMAG_START_DATE": "2025-02-03",
     }
-    (shop,) = load_shops(load_settings(env), env)
+    assert load_shops(load_settings(env), env) == ()
+    shop = default_shop(load_settings(env))
     assert (shop.name, shop.api_url, shop.api_shop, shop.api_key_env) == (
         "default",
         "http://127.0.0.1:9/api/v1",
