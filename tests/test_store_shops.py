@@ -13,7 +13,14 @@ from pathlib import Path
 import psycopg
 import pytest
 from reliability.store_checks import assert_file_is_sound
-from store_fixtures import BOTH_BACKENDS, make_order, make_orders, query, row_count
+from store_fixtures import (
+    BOTH_BACKENDS,
+    make_malformed,
+    make_order,
+    make_orders,
+    query,
+    row_count,
+)
 from support.days import PARTITION
 
 from gomag_assets.constants import OrderStatus
@@ -154,3 +161,19 @@ def test_a_landing_replaces_only_its_own_shops_day(make_store):
 def test_a_store_refuses_a_shop_name_that_is_not_letters_digits_and_underscores(tmp_path, name):
     with pytest.raises(ValueError, match="only letters, digits and underscores"):
         OrderStore(db_path=str(tmp_path / "gomag.sqlite"), shop=name).status_counts()
+
+
+def test_the_errors_log_names_the_shop_of_each_malformed_order(make_store):
+    vending, bakery = make_store(shop="vending_ro"), make_store(shop="bakery_md")
+    vending.save_orders_batch(
+        [make_malformed(1, "date: missing")], run_id="run-v", partition_date=PARTITION
+    )
+    bakery.save_orders_batch(
+        [make_malformed(1, "no items")], run_id="run-b", partition_date=PARTITION
+    )
+
+    lines = vending.errors_log_path.read_text(encoding="utf-8").splitlines()
+    assert [line.split("\t")[1:] for line in lines] == [
+        ["run-v", "100001", "GM-100001", "date: missing", "vending_ro"],
+        ["run-b", "100001", "GM-100001", "no items", "bakery_md"],
+    ]

@@ -113,6 +113,7 @@ class TieredBatch:
                 decision.order_id,
                 decision.order.get("order_number"),
                 decision.error_message,
+                self._run.shop,
             )
             for decision in self._settled.values()
             if decision.status is OrderStatus.MALFORMED
