@@ -4,12 +4,14 @@ backfilled at once on PostgreSQL each have their orders stored once."""
 
 import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from dagster import (
     AssetKey,
     DagsterInstance,
     DefaultScheduleStatus,
+    build_schedule_context,
 )
 from store_fixtures import query
 from support.days import DAY
@@ -172,3 +174,25 @@ def test_two_shops_backfilled_in_parallel_on_postgres_store_each_shops_orders_on
     (total,) = query(store, "SELECT count(*) FROM orders")
     assert total == (len(ids["vending_ro"]) + len(ids["bakery_uk"]),)
     assert vending.faults.pending() == []
+
+
+def test_each_shops_nightly_run_finalizes_its_own_yesterday_tagged_with_shop_and_day(
+    tmp_path, monkeypatch, shop_keys
+):
+    """Half past midnight in Bucharest is 22:30 in London: only the vending shop's day ended."""
+    defs = _definitions(tmp_path, monkeypatch, "http://127.0.0.1:9", "http://127.0.0.1:9")
+    tick = dt.datetime(2026, 10, 2, 0, 30, tzinfo=ZoneInfo("Europe/Bucharest"))
+
+    requested = {}
+    for shop in ("vending_ro", "bakery_uk"):
+        schedule = defs.resolve_schedule_def(f"{shop}__gomag_nightly_finalize")
+        with build_schedule_context(
+            scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+        ) as context:
+            (request,) = schedule.evaluate_tick(context).run_requests
+        requested[shop] = (request.partition_key, request.tags["gomag/shop_day"])
+
+    assert requested == {
+        "vending_ro": ("2026-10-01", "vending_ro/2026-10-01"),
+        "bakery_uk": ("2026-09-30", "bakery_uk/2026-09-30"),
+    }

@@ -18,6 +18,10 @@ store's advisory lock per day; that instance (deploy/dagster.yaml) sets a higher
 
 SHOP_TAG = "gomag/shop"
 """The run tag naming the shop a run syncs."""
+SHOP_DAY_TAG = "gomag/shop_day"
+"""The run tag ``shop/day`` of a run the schedules or sensors request for one day: the
+deployment's instance lets one run per value at a time (the same day of two shops may run at
+once)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,10 @@ class ShopScope:
     @property
     def tags(self) -> dict[str, str]:
         return {SHOP_TAG: self.shop}
+
+    def day_tags(self, day: str) -> dict[str, str]:
+        """The tags of a run requested for one of the shop's days."""
+        return {SHOP_DAY_TAG: f"{self.shop}/{day}"}
 
 
 DEFAULT_SCOPE = ShopScope()

@@ -72,7 +72,8 @@ def build_schedules(
         ),
     )
     def intraday(context: ScheduleEvaluationContext) -> RunRequest:
-        return RunRequest(partition_key=_shop_day(context, settings.timezone, 0, now))
+        day = _shop_day(context, settings.timezone, 0, now)
+        return RunRequest(partition_key=day, tags=scope.day_tags(day))
 
     @schedule(
         name=scope.named("gomag_nightly_finalize"),
@@ -87,6 +88,6 @@ def build_schedules(
     )
     def nightly(context: ScheduleEvaluationContext) -> RunRequest:
         day = _shop_day(context, settings.timezone, 1, now)
-        return RunRequest(run_key=f"nightly-{day}", partition_key=day)
+        return RunRequest(run_key=f"nightly-{day}", partition_key=day, tags=scope.day_tags(day))
 
     return [intraday, nightly]

@@ -154,7 +154,7 @@ def build_late_updates_sensor(
                     run_key=f"late-update-{day}-{pending[day]}",
                     job_name=job.name,
                     partition_key=day,
-                    tags={"gomag/late_update_watermark": pending[day]},
+                    tags={"gomag/late_update_watermark": pending[day], **scope.day_tags(day)},
                 )
                 for day in batch
             ],
