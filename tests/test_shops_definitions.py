@@ -12,6 +12,8 @@ from dagster import (
     DagsterInstance,
     DefaultScheduleStatus,
     build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
 )
 from store_fixtures import query
 from support.days import DAY
@@ -196,3 +198,35 @@ def test_each_shops_nightly_run_finalizes_its_own_yesterday_tagged_with_shop_and
         "vending_ro": ("2026-10-01", "vending_ro/2026-10-01"),
         "bakery_uk": ("2026-09-30", "bakery_uk/2026-09-30"),
     }
+
+
+def test_a_failed_run_of_one_shop_alerts_naming_that_shop_and_only_from_its_own_sensor(
+    tmp_path, monkeypatch, shop_keys, demo_shop
+):
+    monkeypatch.setenv("GOMAG_KEY_VENDING_RO", "wrong-key")
+    defs = _definitions(tmp_path, monkeypatch, demo_shop.base_url, demo_shop.base_url)
+    alerts = tmp_path / "alerts.log"
+    with instance_for_test() as instance:
+        sensors = {
+            shop: defs.resolve_sensor_def(f"{shop}__gomag_run_failure_alert")
+            for shop in ("vending_ro", "bakery_uk")
+        }
+        cursors = {}
+        for shop, sensor in sensors.items():  # the daemon's first tick sets each cursor
+            with build_sensor_context(instance=instance) as context:
+                cursors[shop] = sensor.evaluate_tick(context).cursor
+        failed = defs.resolve_job_def("vending_ro__gomag_orders_job").execute_in_process(
+            instance=instance, partition_key=DAY.isoformat(), raise_on_error=False
+        )
+        assert not failed.success
+
+        with build_sensor_context(instance=instance, cursor=cursors["bakery_uk"]) as context:
+            sensors["bakery_uk"].evaluate_tick(context)
+        assert not alerts.exists(), "the bakery's sensor does not alert for the vending shop"
+        with build_sensor_context(instance=instance, cursor=cursors["vending_ro"]) as context:
+            sensors["vending_ro"].evaluate_tick(context)
+
+    text = alerts.read_text(encoding="utf-8")
+    assert f"run {failed.run_id} of vending_ro__gomag_orders_job failed" in text
+    assert "\nshop: vending_ro\n" in text
+    assert "wrong-key" not in text
