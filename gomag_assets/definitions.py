@@ -34,9 +34,11 @@ def build_resources(
     settings: Settings,
     scope: ShopScope = DEFAULT_SCOPE,
     api_key_env: str = DEFAULT_API_KEY_ENV,
+    upgraded_shop: str = "",
 ) -> dict[str, object]:
     """The shop's GoMag API (its key read from ``api_key_env`` through ``EnvVar``) and the
-    order store bound to the shop, under the shop's resource keys."""
+    order store bound to the shop, under the shop's resource keys. ``upgraded_shop`` is the
+    shop a store from before there were shops belongs to (empty: this one)."""
     return {
         scope.api_key: GoMagApi(
             api_url=settings.api_url,
@@ -45,6 +47,7 @@ def build_resources(
         ),
         scope.store_key: OrderStore(
             shop=scope.shop,
+            upgraded_shop=upgraded_shop,
             db_path=str(settings.db_path),
             # The URL may hold a password: the resource reads it from the environment itself.
             db_url=EnvVar("GOMAG_DB_URL") if settings.db_on_postgres else "",
@@ -61,8 +64,9 @@ def build_definitions(
     shops: Sequence[Shop] = (),
 ) -> Definitions:
     """Everything the UI shows, configured by ``settings``: for each of ``shops`` (the shops
-    file) its own assets, job, schedules and sensors under its name, all in one order store;
-    without shops, the one shop ``default`` under the names it had before there were shops.
+    file) its own assets, job, schedules and sensors under its name, all in one order store (a
+    store from before there were shops is the first shop's); without shops, the one shop
+    ``default`` under the names it had before there were shops.
 
     Without shops, the assets' partitions are fixed when the package is imported; settings that
     disagree with them would make schedules and sensors ask for days the assets do not have.
@@ -80,6 +84,7 @@ def build_definitions(
                 clock=clock,
                 schedules_on=shop.schedules_on,
                 api_key_env=shop.api_key_env,
+                upgraded_shop=shops[0].name,
             )
             for shop in shops
         ]
@@ -99,6 +104,7 @@ def _shop_definitions(
     partitions: DailyPartitionsDefinition | None = None,
     schedules_on: bool = False,
     api_key_env: str = DEFAULT_API_KEY_ENV,
+    upgraded_shop: str = "",
 ) -> Definitions:
     """One shop's assets, job, schedules, sensors and resources."""
     keys = OrderKeys.of(scope)
@@ -127,7 +133,7 @@ def _shop_definitions(
             *build_alert_sensors(job, [keys.raw, keys.validated, keys.imported], settings, scope),
             build_freshness_alert_sensor(keys.today, settings, scope),
         ],
-        resources=build_resources(settings, scope, api_key_env),
+        resources=build_resources(settings, scope, api_key_env, upgraded_shop),
     )
 
 

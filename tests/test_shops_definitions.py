@@ -82,6 +82,7 @@ def test_each_shop_has_its_own_prefixed_assets_group_partitions_and_automation(
         assert job.tags["gomag/shop"] == shop
         assert {f"{shop}__gomag_api", f"{shop}__order_store"} <= set(defs.resources)
         assert defs.resources[f"{shop}__order_store"].shop == shop
+        assert defs.resources[f"{shop}__order_store"].upgraded_shop == "vending_ro", "the first"
     assert AssetKey("raw_orders") not in graph.get_all_asset_keys()
     schedules = {s.name: s for s in defs.schedules}
     assert schedules["vending_ro__gomag_intraday_refresh"].default_status == (

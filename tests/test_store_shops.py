@@ -90,6 +90,20 @@ def test_a_version_2_sqlite_store_opened_without_a_shop_keeps_its_rows_as_defaul
     _assert_migrated_to(OrderStore(db_path=db_path), "default", rows_before)
 
 
+def test_a_version_2_store_opened_first_for_another_shop_still_becomes_the_upgraded_shops(
+    tmp_path,
+):
+    db_path = str(tmp_path / "gomag.sqlite")
+    shutil.copyfile(FIXTURES / "store_v2.sqlite", db_path)
+    with sqlite3.connect(db_path) as conn:
+        rows_before = _row_counts(conn)
+
+    bakery = OrderStore(db_path=db_path, shop="bakery_md", upgraded_shop="vending_ro")
+
+    assert _standing(bakery) == {}, "the old rows are not the bakery's"
+    _assert_migrated_to(OrderStore(db_path=db_path, shop="vending_ro"), "vending_ro", rows_before)
+
+
 def test_a_version_2_postgres_store_is_migrated_in_place_its_rows_taking_the_configured_shop(
     postgres_server,
 ):

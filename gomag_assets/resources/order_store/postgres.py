@@ -144,9 +144,12 @@ class PostgresDialect:
     """Per-row errors are caught inside :meth:`write_many`; any other is the server's."""
     text = POSTGRES_TEXT
 
-    def __init__(self, url: str, connect_timeout_ms: int, shop: str) -> None:
+    def __init__(self, url: str, connect_timeout_ms: int, shop: str, upgraded_shop: str) -> None:
         self._url = url
         self._shop = shop
+        """Whose days the advisory locks of this dialect's writes are."""
+        self._upgraded_shop = upgraded_shop
+        """The shop the rows of a database from before there were shops take when upgraded."""
         self.location = shown_url(url)
         self._connect_timeout_ms = connect_timeout_ms
 
@@ -165,7 +168,7 @@ class PostgresDialect:
         conn.adapters.register_dumper(bool, _FlagDumper)
         store_conn = PostgresConnection(conn)
         try:
-            ensure_schema(store_conn, self.begin_write, self._shop)
+            ensure_schema(store_conn, self.begin_write, self._upgraded_shop)
         except BaseException:
             conn.close()
             raise

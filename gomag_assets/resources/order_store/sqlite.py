@@ -102,13 +102,14 @@ class SqliteDialect:
     connection_errors = (sqlite3.Error,)
     text = SQLITE_TEXT
 
-    def __init__(self, db_path: str, busy_timeout_ms: int, shop: str) -> None:
+    def __init__(self, db_path: str, busy_timeout_ms: int, upgraded_shop: str) -> None:
         self.location = db_path
         self._busy_timeout_ms = busy_timeout_ms
-        self._shop = shop
+        self._upgraded_shop = upgraded_shop
+        """The shop the rows of a file from before there were shops take when it is upgraded."""
 
     def connect(self) -> sqlite3.Connection:
-        return connect(self.location, self._busy_timeout_ms, self._shop)
+        return connect(self.location, self._busy_timeout_ms, self._upgraded_shop)
 
     def begin_write(self, conn: sqlite3.Connection, partition_date: str | None) -> None:
         conn.execute("BEGIN IMMEDIATE")  # the file's write lock serializes every writer

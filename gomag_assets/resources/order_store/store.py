@@ -64,8 +64,10 @@ class OrderStore(dg.ConfigurableResource):
     ``db_url``: every shop of a deployment shares one store, each through a store bound to it."""
 
     shop: str = DEFAULT_SHOP
-    """The shop every method reads and writes; a store of the single-shop version is migrated
-    in place by the first store opened on it, its rows taking this shop's name."""
+    """The shop every method reads and writes."""
+    upgraded_shop: str = ""
+    """The shop a store written before there were shops belongs to: its rows take this name
+    when the first store opened on it upgrades it in place (empty: ``shop``)."""
     db_path: str = "data/gomag.sqlite"
     db_url: str = Field(default="", repr=False)  # may hold a password: kept out of reprs
     """A ``postgresql://`` URL: the store lives in that PostgreSQL database instead of the
@@ -256,10 +258,11 @@ class OrderStore(dg.ConfigurableResource):
 
     def _dialect(self) -> Dialect:
         """The database the store lives in: PostgreSQL at ``db_url`` if set, else SQLite."""
-        require_shop_name(self.shop)
+        shop = require_shop_name(self.shop)
+        upgraded = require_shop_name(self.upgraded_shop or shop)
         if self.db_url:
-            return PostgresDialect(self.db_url, self.busy_timeout_ms, self.shop)
-        return SqliteDialect(self.db_path, self.busy_timeout_ms, self.shop)
+            return PostgresDialect(self.db_url, self.busy_timeout_ms, shop, upgraded)
+        return SqliteDialect(self.db_path, self.busy_timeout_ms, upgraded)
 
     @property
     def location(self) -> str:
