@@ -83,6 +83,11 @@ def test_each_shop_has_its_own_prefixed_assets_group_partitions_and_automation(
         assert {f"{shop}__gomag_api", f"{shop}__order_store"} <= set(defs.resources)
         assert defs.resources[f"{shop}__order_store"].shop == shop
         assert defs.resources[f"{shop}__order_store"].upgraded_shop == "vending_ro", "the first"
+    apis = {shop: defs.resources[f"{shop}__gomag_api"] for shop in ("vending_ro", "bakery_uk")}
+    assert (apis["vending_ro"].api_shop, apis["bakery_uk"].api_shop) == (
+        "https://www.vending.ro",
+        "https://bakery.example",
+    ), "each shop its own client, so its own pacing"
     assert AssetKey("raw_orders") not in graph.get_all_asset_keys()
     schedules = {s.name: s for s in defs.schedules}
     assert schedules["vending_ro__gomag_intraday_refresh"].default_status == (
