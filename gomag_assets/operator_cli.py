@@ -1,13 +1,14 @@
 """``gomag-orders``: what an operator does to the order store between syncs.
 
-    gomag-orders [--db PATH | --db-url URL] mark-deleted ORDER_ID [--reason TEXT]
-    gomag-orders [--db PATH | --db-url URL] history ORDER_ID
-    gomag-orders [--db PATH | --db-url URL] summary
+    gomag-orders [--db PATH | --db-url URL] [--shop NAME] mark-deleted ORDER_ID [--reason TEXT]
+    gomag-orders [--db PATH | --db-url URL] [--shop NAME] history ORDER_ID
+    gomag-orders [--db PATH | --db-url URL] [--shop NAME] summary
 
 ``--db-url`` (default ``$GOMAG_DB_URL``) names a PostgreSQL store; without it the store is the
 SQLite file ``--db``, default ``$GOMAG_DB_PATH``, else ``data/gomag.sqlite``. Failures print
 one line on stderr and exit 1 (argparse's own usage errors exit 2); a URL is shown without its
-password.
+password. ``--shop`` names the shop of the shops file the command is about (default
+``default``, the one shop of a deployment without a shops file): an order id is one shop's.
 """
 
 import argparse
@@ -22,6 +23,7 @@ import psycopg
 
 from gomag_assets.constants import OrderStatus
 from gomag_assets.resources.order_store import OrderStore, StoreUnavailable
+from gomag_assets.resources.order_store.shop_step import DEFAULT_SHOP, SHOP_NAME
 
 DEFAULT_REASON = "deleted in ROA by an operator"
 _PROG = "gomag-orders"
@@ -32,11 +34,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not args.db_url and not Path(args.db).is_file():
         return _fail(f"no order store at {args.db} (set --db or GOMAG_DB_PATH, or --db-url)")
-    store = OrderStore(db_path=args.db, db_url=args.db_url)
+    if not SHOP_NAME.fullmatch(args.shop):
+        return _fail(f"--shop {args.shop!r}: a shop name is letters, digits and underscores")
+    store = OrderStore(db_path=args.db, db_url=args.db_url, shop=args.shop)
     try:
         args.run(store, args)
     except LookupError as error:
-        return _fail(str(error.args[0]))
+        in_shop = "" if args.shop == DEFAULT_SHOP else f" in shop {args.shop}"
+        return _fail(f"{error.args[0]}{in_shop}")
     except StoreUnavailable as error:
         return _fail(str(error))  # names the store already
     except (sqlite3.Error, psycopg.Error) as error:
@@ -130,6 +135,11 @@ def _parser() -> argparse.ArgumentParser:
         "--db-url",
         default=os.environ.get("GOMAG_DB_URL", ""),
         help="a postgresql:// URL: the order store in PostgreSQL (default: $GOMAG_DB_URL)",
+    )
+    parser.add_argument(
+        "--shop",
+        default=DEFAULT_SHOP,
+        help="the shop, as named in the shops file (default: default, the one shop without one)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 

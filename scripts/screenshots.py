@@ -3,10 +3,12 @@
 Imports three demo days (the test suite's 2026-10-01..03) from the bundled demo shop into a
 throwaway store and Dagster instance as one range run, serves them with ``dagster-webserver`` on
 loopback, and saves one PNG per page into ``docs/screenshots/``: the lineage, and one day's
-partition page of ``imported_orders`` and of ``validated_orders``. Needs Chromium (``apt-get install
-chromium``); CI does not run this, the PNGs are committed.
+partition page of ``imported_orders`` and of ``validated_orders``. ``--two-shops`` takes the
+lineage of a deployment with a shops file of two demo shops instead (``two-shops.png``). Needs
+Chromium (``apt-get install chromium``); CI does not run this, the PNGs are committed.
 
     .venv/bin/python scripts/screenshots.py [--chromium chromium] [--out docs/screenshots]
+        [--two-shops]
 """
 
 import argparse
@@ -38,6 +40,22 @@ PAGES = {
     "materialization.png": "/assets/validated_orders?view=partitions&partition=2026-10-02",
 }
 """Screenshot file -> UI path."""
+TWO_SHOPS_PAGES = {"two-shops.png": "/asset-groups"}
+TWO_SHOPS = """
+[[shops]]
+name = "vending_ro"
+api_url = "{vending}"
+api_shop = "https://www.vending.ro"
+api_key_env = "GOMAG_KEY_VENDING_RO"
+timezone = "Europe/Bucharest"
+
+[[shops]]
+name = "bakery_md"
+api_url = "{bakery}"
+api_shop = "https://bakery.md"
+api_key_env = "GOMAG_KEY_BAKERY_MD"
+timezone = "Europe/Chisinau"
+"""
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -60,6 +78,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget", type=int, default=20000, help="virtual time (ms) a page gets to render"
     )
+    parser.add_argument("--two-shops", action="store_true", help="the lineage of two shops")
     return parser.parse_args(argv)
 
 
@@ -160,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="gomag-screenshots-") as tmp,
         DemoShop().serving() as shop,
+        DemoShop().serving() as other,
     ):
         work = Path(tmp)
         home = work / "dagster_home"
@@ -172,13 +192,24 @@ def main(argv: list[str] | None = None) -> int:
             GOMAG_API_SHOP=shop.config.api_shop,
             GOMAG_DB_PATH=str(work / "data" / "demo.sqlite"),
         )
-        _import_demo_days(home)
+        pages = PAGES
+        if args.two_shops:
+            shops_file = work / "shops.toml"
+            shops_file.write_text(TWO_SHOPS.format(vending=shop.base_url, bakery=other.base_url))
+            os.environ.update(
+                GOMAG_SHOPS_FILE=str(shops_file),
+                GOMAG_KEY_VENDING_RO=shop.api_key,
+                GOMAG_KEY_BAKERY_MD=other.api_key,
+            )
+            pages = TWO_SHOPS_PAGES
+        else:
+            _import_demo_days(home)
         with _webserver(dict(os.environ), work / "webserver.log") as url:
             # The UI greets a loopback visitor with a newsletter dialog until this is set.
             httpx.post(
                 f"{url}/graphql", json={"query": "mutation { setNuxSeen }"}, timeout=10
             ).raise_for_status()
-            for name, path in PAGES.items():
+            for name, path in pages.items():
                 _screenshot(
                     args.chromium, url + path, args.out / name, args.budget, work / "chromium"
                 )

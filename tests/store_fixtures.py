@@ -288,7 +288,7 @@ class FaultyConnection:
 
     def _note_items(self, sql: str, rows: list) -> None:
         if "INSERT INTO order_items" in sql:
-            self._store.items_written.extend((self.number, row[0]) for row in rows)
+            self._store.items_written.extend((self.number, row[1]) for row in rows)
 
     def _check(self, sql: str, rows: list) -> None:
         if self.broken or any(fault(self, sql, rows) for fault in self._store.faults):

@@ -181,3 +181,44 @@ def test_an_invalid_setting_is_one_clear_line(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
     assert "GOMAG_START_DATE" in lines[0] and "Traceback" not in done.stderr
+
+
+def test_one_shops_range_backfill_from_the_dg_cli_is_one_run_of_that_shop(tmp_path, shop_factory):
+    """The README's selection of one shop: ``dg launch --assets 'group:NAME'``."""
+    vending, bakery = shop_factory(seed=7), shop_factory(seed=11, api_key="bakery-key")
+    shops_file = tmp_path / "shops.toml"
+    shops_file.write_text(
+        "".join(
+            f'[[shops]]\nname = "{name}"\napi_url = "{shop.base_url}"\n'
+            f'api_shop = "{shop.config.api_shop}"\napi_key_env = "{key_env}"\n\n'
+            for name, shop, key_env in (
+                ("vending_ro", vending, "GOMAG_KEY_VENDING_RO"),
+                ("bakery_md", bakery, "GOMAG_KEY_BAKERY_MD"),
+            )
+        )
+    )
+    env = _env(
+        tmp_path,
+        GOMAG_SHOPS_FILE=str(shops_file),
+        GOMAG_KEY_VENDING_RO=vending.api_key,
+        GOMAG_KEY_BAKERY_MD=bakery.api_key,
+    )
+    days = f"{DAY}...{DAY + dt.timedelta(days=1)}"
+    done = subprocess.run(
+        [BIN / "dg", "launch", "--assets", "group:vending_ro", "--partition-range", days],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    expected = sum(len(vending.orders_for_day(DAY + dt.timedelta(days=n))) for n in range(2))
+    with sqlite3.connect(tmp_path / "gomag.sqlite") as conn:
+        stored = conn.execute("SELECT shop, count(*) FROM orders GROUP BY shop").fetchall()
+        runs = conn.execute("SELECT shop, count(*) FROM sync_runs GROUP BY shop").fetchall()
+    assert stored == [("vending_ro", expected)]
+    assert runs == [("vending_ro", 1)], "one shop's range backfill is one run"
+    assert bakery.traffic.requests == 0
+    assert vending.api_key not in done.stdout + done.stderr

@@ -12,7 +12,7 @@ BLOCK = 4096
 def _record(number: int, reason: str = "date: missing") -> MalformedRecord:
     order_id = str(100_000 + number)
     return MalformedRecord(
-        "2026-10-01T15:00:00.000+00:00", "run-1", order_id, f"GM-{order_id}", reason
+        "2026-10-01T15:00:00.000+00:00", "run-1", order_id, f"GM-{order_id}", reason, "default"
     )
 
 

@@ -184,3 +184,28 @@ def test_the_module_runs_as_a_command(store):
 
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == "gomag-orders: unknown order id '7'"
+
+
+def test_shop_aims_the_command_at_that_shops_orders_only(store, make_store, capsys):
+    bakery = make_store(shop="bakery_md")
+    bakery.save_orders_batch(make_orders(2), run_id="run-b", partition_date=PARTITION)
+
+    assert main([*_aimed_at(store), "--shop", "bakery_md", "mark-deleted", "100001"]) == 0
+
+    assert bakery.get_order("100001")["status"] == "DELETED_IN_ROA"
+    assert store.get_order("100001")["status"] == "IMPORTED", (
+        "the default shop's order is untouched"
+    )
+    capsys.readouterr()
+    assert main([*_aimed_at(store), "--shop", "bakery_md", "summary"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1].split() == ["total", "2"]
+    assert main([*_aimed_at(store), "--shop", "bakery_md", "history", "100003"]) == 1
+    assert capsys.readouterr().err == "gomag-orders: unknown order id '100003' in shop bakery_md\n"
+
+
+def test_a_shop_name_that_is_not_one_exits_1_with_one_line(store, capsys):
+    assert main([*_aimed_at(store), "--shop", "bakery-md", "summary"]) == 1
+    assert capsys.readouterr().err == (
+        "gomag-orders: --shop 'bakery-md': a shop name is letters, digits and underscores\n"
+    )

@@ -130,8 +130,8 @@ def test_structural_preflight_keeps_malformed_orders_without_items_and_logs_them
     logged_at = [dt.datetime.fromisoformat(line.split("\t")[0]) for line in log_lines]
     assert max(dt.datetime.now(dt.UTC) - time for time in logged_at) < dt.timedelta(minutes=5)
     assert [line.split("\t")[1:] for line in log_lines] == [
-        ["run-1", "100004", "GM-100004", "date: missing"],
-        ["run-1", "100005", "GM-100005", "no items"],
+        ["run-1", "100004", "GM-100004", "date: missing", "default"],
+        ["run-1", "100005", "GM-100005", "no items", "default"],
     ]
 
 
@@ -288,12 +288,12 @@ def test_a_valid_order_that_crashes_is_malformed_for_the_crash_alone(store):
 
 
 def _noting_run_rows(parts: list):
-    """A fault that never fails: notes the order ids of each group's run rows, i.e. of each
-    group that got as far as its last stage."""
+    """A fault that never fails: notes the order ids of each group's run rows (shop, run id,
+    order id, ...), i.e. of each group that got as far as its last stage."""
 
     def fault(conn, sql: str, rows: list) -> bool:
         if sql.lstrip().startswith("INSERT INTO sync_run_orders"):
-            parts.append([row[1] for row in rows])
+            parts.append([row[2] for row in rows])
         return False
 
     return fault
@@ -419,7 +419,7 @@ def test_a_reason_with_tabs_and_newlines_stays_on_one_log_line(store):
     lines = store.errors_log_path.read_text(encoding="utf-8").split("\n")
     assert len(lines) == 3 and lines[-1] == ""
     fields = lines[0].split("\t")
-    assert len(fields) == 5
+    assert len(fields) == 6 and fields[5] == "default"
     assert fields[4] == "date: missing\\titems[1]: bad\\nsecond line\\r\\nand a \\\\ backslash"
     assert store.get_order("100000")["error_message"] == reason
 

@@ -91,12 +91,14 @@ def test_a_version_1_store_is_upgraded_in_place_and_keeps_every_row(v1_copy, tmp
         "DELETED_IN_ROA": 1,
     }
 
-    assert _user_version(v1_copy) == SCHEMA_VERSION == 2
+    assert _user_version(v1_copy) == SCHEMA_VERSION == 3
     assert _rows(v1_copy, old_tables) == before, "a row of a version-1 table changed"
     added = _rows(v1_copy, {table: list(columns) for table, columns in ADDED_COLUMNS.items()})
     for table, rows in added.items():
         assert rows and {value for row in rows for value in row} == {None}, table
     assert _rows(v1_copy, {table: ["*"] for table in NEW_TABLES}) == {t: [] for t in NEW_TABLES}
+    shops = _rows(v1_copy, {table: ["DISTINCT shop"] for table in old_tables})
+    assert shops == {table: [("default",)] for table in old_tables}, "every old row is the shop's"
     assert_file_is_sound(v1_copy)
     fresh = str(tmp_path / "fresh.sqlite")
     OrderStore(db_path=fresh).status_counts()
@@ -110,7 +112,7 @@ def test_opening_an_upgraded_store_again_changes_nothing(v1_copy):
     OrderStore(db_path=v1_copy).status_counts()
 
     assert Path(v1_copy).read_bytes() == upgraded
-    assert _user_version(v1_copy) == 2
+    assert _user_version(v1_copy) == SCHEMA_VERSION
 
 
 def test_a_migration_that_fails_part_way_leaves_the_file_at_version_1_as_it_was(v1_copy):
@@ -156,7 +158,7 @@ def test_two_processes_opening_a_version_1_store_at_once_both_get_it_upgraded_on
 
     assert [output.split() for output in outputs] == [["7"] * len(trials)] * 2
     for db_path in trials:
-        assert _user_version(str(db_path)) == 2
+        assert _user_version(str(db_path)) == SCHEMA_VERSION
         assert_file_is_sound(db_path)
 
 

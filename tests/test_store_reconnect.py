@@ -251,6 +251,7 @@ def test_a_full_disk_ends_the_batch_after_one_retry_instead_of_failing_every_ord
         make_orders(10), run_id="run-1", partition_date=PARTITION
     )
     with sqlite3.connect(db_path) as conn:
+        conn.execute("VACUUM")  # no free pages left behind by the shop step's table rebuild
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
     store = FillingStore(db_path=db_path, max_pages=pages)
     transactions = []

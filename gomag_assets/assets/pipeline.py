@@ -22,9 +22,13 @@ from dagster import (
 )
 
 from gomag_assets.assets import imported_orders, raw_orders, validated_orders
-from gomag_assets.assets.common import ASSET_GROUP, ORDER_STORE_POOL, OWNERS
-from gomag_assets.assets.sync import IMPORTED, IMPORTED_TODAY, RAW, VALIDATED, OrderSync
-from gomag_assets.assets.validated_orders import ORDER_COLUMN_SCHEMA, ValidationConfig
+from gomag_assets.assets.common import DEFAULT_SCOPE, ORDER_STORE_POOL, OWNERS, ShopScope
+from gomag_assets.assets.sync import OrderKeys, OrderSync
+from gomag_assets.assets.validated_orders import (
+    ORDER_COLUMN_SCHEMA,
+    ValidationConfig,
+    shop_validation_config,
+)
 from gomag_assets.automation import checks
 from gomag_assets.metadata import file_link, store_link
 from gomag_assets.resources.gomag_api import GoMagApi
@@ -32,12 +36,13 @@ from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
 from gomag_assets.wording import counted
 
-CHECKED_ASSET = {
-    checks.MALFORMED_SHARE: VALIDATED,
-    checks.COLUMN_SCHEMA: VALIDATED,
-    checks.CONSERVATION: IMPORTED,
-    checks.TOTALS_RECONCILE: IMPORTED,
+CHECKED_STAGE = {
+    checks.MALFORMED_SHARE: "validated",
+    checks.COLUMN_SCHEMA: "validated",
+    checks.CONSERVATION: "imported",
+    checks.TOTALS_RECONCILE: "imported",
 }
+"""Each check and the field of ``OrderKeys`` naming the asset it checks."""
 
 
 def build_order_assets(
@@ -45,41 +50,52 @@ def build_order_assets(
     settings: Settings,
     *,
     clock: Callable[[], dt.datetime] | None = None,
+    scope: ShopScope = DEFAULT_SCOPE,
 ) -> list[AssetsDefinition | AssetSpec]:
     """The order-sync multi-asset and ``imported_orders_today``, the asset whose freshness
-    policy says whether today's orders were imported within GOMAG_FRESHNESS_LAG minutes.
+    policy says whether today's orders were imported within GOMAG_FRESHNESS_LAG minutes: of the
+    shop ``scope`` names, which ``settings`` configure, through its own resources.
 
     ``clock`` (aware "now"; default the system clock) decides which day is today.
     """
     shop_zone = ZoneInfo(partitions_def.timezone)
     now = clock or (lambda: dt.datetime.now(dt.UTC))
-    stage = {"partitions_def": partitions_def, "group_name": ASSET_GROUP, "owners": OWNERS}
+    keys = OrderKeys.of(scope)
+    stage = {"partitions_def": partitions_def, "group_name": scope.group, "owners": OWNERS}
+    shop_tags = scope.tags if scope.prefixed else {}
+    config_class = ValidationConfig
+    if scope.prefixed:
+        statuses = (settings.cancelled_statuses, settings.cancelled_status_ids)
+        config_class = shop_validation_config(scope.shop, *statuses)
 
     @multi_asset(
-        name="gomag_orders",
+        name=scope.named("gomag_orders"),
         description="Fetches, validates and imports the GoMag orders of each selected day.",
         specs=[
             AssetSpec(
-                RAW,
+                keys.raw,
                 description=raw_orders.DESCRIPTION,
                 kinds={"httpx", "sqlite"},
+                tags=shop_tags,
                 skippable=True,
                 **stage,
             ),
             AssetSpec(
-                VALIDATED,
-                deps=[RAW],
+                keys.validated,
+                deps=[keys.raw],
                 description=validated_orders.DESCRIPTION,
                 kinds={"pandera", "sqlite"},
                 metadata={"dagster/column_schema": ORDER_COLUMN_SCHEMA},
+                tags=shop_tags,
                 skippable=True,
                 **stage,
             ),
             AssetSpec(
-                IMPORTED,
-                deps=[VALIDATED],
+                keys.imported,
+                deps=[keys.validated],
                 description=imported_orders.DESCRIPTION,
                 kinds={"sqlite"},
+                tags=shop_tags,
                 skippable=True,
                 **stage,
             ),
@@ -87,24 +103,23 @@ def build_order_assets(
         check_specs=[
             AssetCheckSpec(
                 name,
-                asset=asset,
+                asset=getattr(keys, stage),
                 description=checks.DESCRIPTIONS[name],
                 blocking=name in checks.BLOCKING,
                 partitions_def=partitions_def,
             )
-            for name, asset in CHECKED_ASSET.items()
+            for name, stage in CHECKED_STAGE.items()
         ],
         can_subset=True,
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run(),
         pool=ORDER_STORE_POOL,
+        op_tags=scope.tags,
+        required_resource_keys={scope.api_key, scope.store_key},
     )
-    def gomag_orders(
-        context: AssetExecutionContext,
-        config: ValidationConfig,
-        gomag_api: GoMagApi,
-        order_store: OrderStore,
-    ) -> Iterator:
+    def gomag_orders(context: AssetExecutionContext, config: config_class) -> Iterator:
+        gomag_api: GoMagApi = getattr(context.resources, scope.api_key)
+        order_store: OrderStore = getattr(context.resources, scope.store_key)
         yield from OrderSync(
             context,
             config,
@@ -117,12 +132,14 @@ def build_order_assets(
                 "errors_log": file_link(order_store.errors_log_path),
                 "alerts_log": file_link(settings.alerts_file),
             },
+            keys=keys,
         ).run()
 
     today = AssetSpec(
-        IMPORTED_TODAY,
-        deps=[IMPORTED],
-        group_name=ASSET_GROUP,
+        keys.today,
+        deps=[keys.imported],
+        group_name=scope.group,
+        tags=shop_tags,
         owners=OWNERS,
         description=(
             "Reported each time today's partition of imported_orders is imported in balance. "

@@ -20,15 +20,32 @@ from dagster import (
 )
 
 from gomag_assets.assets import imported_orders, raw_orders, validated_orders
+from gomag_assets.assets.common import DEFAULT_SCOPE, ShopScope
 from gomag_assets.assets.validated_orders import ValidationConfig
 from gomag_assets.automation import checks
 from gomag_assets.resources.gomag_api import GoMagApi
 from gomag_assets.resources.order_store import OrderStore
 
-RAW = AssetKey("raw_orders")
-VALIDATED = AssetKey("validated_orders")
-IMPORTED = AssetKey("imported_orders")
-IMPORTED_TODAY = AssetKey("imported_orders_today")
+
+@dataclass(frozen=True)
+class OrderKeys:
+    """The asset keys of one shop's stages and of its ``imported_orders_today``."""
+
+    raw: AssetKey
+    validated: AssetKey
+    imported: AssetKey
+    today: AssetKey
+
+    @classmethod
+    def of(cls, scope: ShopScope) -> "OrderKeys":
+        names = ("raw_orders", "validated_orders", "imported_orders", "imported_orders_today")
+        return cls(*map(scope.key, names))
+
+
+_DEFAULT_KEYS = OrderKeys.of(DEFAULT_SCOPE)
+RAW, VALIDATED, IMPORTED = _DEFAULT_KEYS.raw, _DEFAULT_KEYS.validated, _DEFAULT_KEYS.imported
+IMPORTED_TODAY = _DEFAULT_KEYS.today
+"""The keys of a deployment without a shops file."""
 Event = AssetMaterialization | AssetCheckEvaluation
 
 
@@ -44,13 +61,14 @@ class OrderSync:
     today: str
     """The shop's today: a balanced import of this day is reported on ``imported_orders_today``."""
     links: dict[str, MetadataValue]
+    keys: OrderKeys = _DEFAULT_KEYS
     refused: dict[str, str] = field(default_factory=dict)
 
     def run(self) -> Iterator[Event]:
         """Every day of the run, then the failure that names the refused days, if any."""
         days = list(self.context.partition_keys)
         run_id = self.context.run.run_id
-        importing = IMPORTED in self.context.selected_asset_keys
+        importing = self.keys.imported in self.context.selected_asset_keys
         if importing:
             self.order_store.begin_sync_run(run_id, days[0], days[-1])
         try:
@@ -70,39 +88,41 @@ class OrderSync:
 
     def _day(self, day: str, words: list[str]) -> Iterator[Event]:
         selected, run_id = self.context.selected_asset_keys, self.context.run.run_id
-        if RAW in selected:
+        raw, validated, imported_key = self.keys.raw, self.keys.validated, self.keys.imported
+        if raw in selected:
             landed = raw_orders.land_day(
                 day, self.gomag_api, self.order_store, run_id, self.context.log
             )
             words.append(landed.summary())
-            yield self._materialization(RAW, day, landed.metadata())
-        if VALIDATED in selected:
+            yield self._materialization(raw, day, landed.metadata())
+        if validated in selected:
             judged = validated_orders.validate_day(
                 day, self.config, self.order_store, run_id, self.timezone
             )
             words.append(judged.summary())
-            yield self._materialization(VALIDATED, day, judged.metadata())
+            yield self._materialization(validated, day, judged.metadata())
             warn_share = self.config.malformed_warn_share
             yield from self._checks(
-                checks.malformed_share(VALIDATED, judged, warn_share),
-                checks.column_schema(VALIDATED, judged),
+                checks.malformed_share(validated, judged, warn_share),
+                checks.column_schema(validated, judged),
             )
-            if judged.feed_changed and IMPORTED in selected:
+            if judged.feed_changed and imported_key in selected:
                 self.refused[day] = "every order is MALFORMED, so the day was not imported"
                 words.append("import skipped: every order is MALFORMED")
                 return
-        if IMPORTED in selected:
+        if imported_key in selected:
             imported = imported_orders.import_day(day, self.order_store, run_id)
             words.append(imported.summary())
-            yield self._materialization(IMPORTED, day, imported.metadata())
+            yield self._materialization(imported_key, day, imported.metadata())
             yield from self._checks(
-                checks.conservation(IMPORTED, imported), checks.totals_reconcile(IMPORTED, imported)
+                checks.conservation(imported_key, imported),
+                checks.totals_reconcile(imported_key, imported),
             )
             if not imported.balanced:
                 self.refused[day] = "orders lost or counted twice"
             elif day == self.today:
                 today = {"partition": day, "run_id": run_id}
-                yield AssetMaterialization(IMPORTED_TODAY, metadata=today)
+                yield AssetMaterialization(self.keys.today, metadata=today)
 
     def _materialization(self, key: AssetKey, day: str, figures: dict) -> AssetMaterialization:
         return AssetMaterialization(key, partition=day, metadata={**figures, **self.links})

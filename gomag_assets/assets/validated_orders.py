@@ -1,10 +1,11 @@
 """validated_orders: a day's landed payloads judged by the pandera schemas, each order VALID or
 MALFORMED with its reasons (CONTRACTS.md §4)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dagster import Config, TableSchema
-from pydantic import Field
+from pydantic import Field, create_model
 
 from gomag_assets.metadata import frame_column_schema, table
 from gomag_assets.resources.order_store import OrderStore
@@ -38,6 +39,28 @@ class ValidationConfig(Config):
     )
     malformed_warn_share: float = Field(
         default=0.05, description="Warn when a day's MALFORMED share is above this (0..1)."
+    )
+
+
+def shop_validation_config(
+    shop: str, cancelled_statuses: Sequence[str], cancelled_status_ids: Sequence[str]
+) -> type[ValidationConfig]:
+    """``ValidationConfig`` whose defaults are one shop's cancelled statuses (its entry in the
+    shops file), so each shop's launchpad starts from its own."""
+    fields = ValidationConfig.model_fields
+    return create_model(
+        f"ValidationConfig_{shop}",
+        __base__=ValidationConfig,
+        cancelled_statuses=(
+            list[str],
+            Field(list(cancelled_statuses), description=fields["cancelled_statuses"].description),
+        ),
+        cancelled_status_ids=(
+            list[str],
+            Field(
+                list(cancelled_status_ids), description=fields["cancelled_status_ids"].description
+            ),
+        ),
     )
 
 

@@ -34,6 +34,7 @@ from dagster import (
     sensor,
 )
 
+from gomag_assets.assets.common import DEFAULT_SCOPE, ShopScope
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import Settings
 from gomag_assets.wording import counted
@@ -58,10 +59,14 @@ class Alert:
     """Plain-words causes, e.g. the error of each failed step."""
     orders: Sequence[tuple[str, str]] = ()
     """(order id, reason) pairs the operator should escalate."""
+    shop: str | None = None
+    """The shop of a deployment with a shops file."""
 
     def text(self) -> str:
         """The alert as one block of text, with any secret replaced by ``***``."""
         lines = [f"[gomag-assets] {self.title}"]
+        if self.shop:
+            lines.append(f"shop: {self.shop}")
         if self.partition:
             lines.append(f"partition: {self.partition}")
         lines += [f"  reason: {reason}" for reason in self.reasons]
@@ -141,20 +146,24 @@ def _secrets() -> list[str]:
 MALFORMED_FIRST_LOOKBACK = dt.timedelta(days=1)
 """How far back the MALFORMED alert reads when it has no cursor yet, so switching it on over a
 long history alerts about recent materializations rather than every day ever imported."""
-VALIDATED_ORDERS = AssetKey("validated_orders")
 REMEMBERED_DAYS = dt.timedelta(days=62)
 """How far behind the newest day the MALFORMED alert remembers a day's MALFORMED ids, so its
 cursor stays small; a re-run of an older day alerts again for the MALFORMED orders it has."""
 
 
 def build_alert_sensors(
-    job: "UnresolvedAssetJobDefinition", asset_keys: Collection[AssetKey], settings: Settings
+    job: "UnresolvedAssetJobDefinition",
+    asset_keys: Collection[AssetKey],
+    settings: Settings,
+    scope: ShopScope = DEFAULT_SCOPE,
 ) -> list[SensorDefinition]:
     """Alert when a run of ``job`` or of any of ``asset_keys`` fails, and when a day's MALFORMED
-    orders grow."""
+    orders grow; of the shop ``scope`` names, and naming it."""
+    shop = scope.shop if scope.prefixed else None
+    validated_orders = scope.key("validated_orders")
 
     @run_failure_sensor(
-        name="gomag_run_failure_alert",
+        name=scope.named("gomag_run_failure_alert"),
         # Runs launched from the UI are asset-job runs, and CLI runs have no code location of
         # their own: only watching every location hears them all. The body keeps ours.
         monitor_all_code_locations=True,
@@ -184,12 +193,14 @@ def build_alert_sensors(
             title=f"run {run.run_id} of {run.job_name} failed: {context.failure_event.message}",
             partition=window or None,
             reasons=reasons,
+            shop=shop,
         )
         deliver(alert, settings.alerts_file, context.log)
         context.instance.report_engine_event(alert.text(), dagster_run=run)
 
     @sensor(
-        name="gomag_malformed_alert",
+        name=scope.named("gomag_malformed_alert"),
+        required_resource_keys={scope.store_key},
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
@@ -197,13 +208,14 @@ def build_alert_sensors(
             "it did not have before, listing their ids and reasons to escalate to GoMag."
         ),
     )
-    def malformed_alert(context: SensorEvaluationContext, order_store: OrderStore) -> SensorResult:
+    def malformed_alert(context: SensorEvaluationContext) -> SensorResult:
+        order_store: OrderStore = getattr(context.resources, scope.store_key)
         state = json.loads(context.cursor) if context.cursor else {"events": None, "seen": {}}
         seen: dict[str, list[str]] = state["seen"]
-        records_filter = VALIDATED_ORDERS
+        records_filter = validated_orders
         if state["events"] is None:
             start = time.time() - MALFORMED_FIRST_LOOKBACK.total_seconds()
-            records_filter = AssetRecordsFilter(VALIDATED_ORDERS, after_timestamp=start)
+            records_filter = AssetRecordsFilter(validated_orders, after_timestamp=start)
         result = context.instance.fetch_materializations(
             records_filter, limit=100, cursor=state["events"], ascending=True
         )
@@ -223,6 +235,7 @@ def build_alert_sensors(
                     ),
                     partition=day,
                     orders=[(m["order_id"], m["error_message"]) for m in new],
+                    shop=shop,
                 )
                 deliver(alert, settings.alerts_file, context.log)
                 run = context.instance.get_run_by_id(record.run_id)

@@ -13,6 +13,7 @@ from dagster import (
     sensor,
 )
 
+from gomag_assets.assets.common import DEFAULT_SCOPE, ShopScope
 from gomag_assets.automation.alerts import Alert, deliver
 from gomag_assets.settings import Settings
 from gomag_assets.wording import counted
@@ -20,13 +21,15 @@ from gomag_assets.wording import counted
 FAIL = "FAIL"
 
 
-def build_freshness_alert_sensor(today_key: AssetKey, settings: Settings) -> SensorDefinition:
+def build_freshness_alert_sensor(
+    today_key: AssetKey, settings: Settings, scope: ShopScope = DEFAULT_SCOPE
+) -> SensorDefinition:
     """Alert when the daemon records ``today_key`` as FAIL: today was not imported in balance
-    within GOMAG_FRESHNESS_LAG minutes."""
+    within GOMAG_FRESHNESS_LAG minutes (the alert names the shop ``scope`` names)."""
     lag = counted(settings.freshness_lag_minutes, "minute")
 
     @sensor(
-        name="gomag_freshness_alert",
+        name=scope.named("gomag_freshness_alert"),
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
@@ -49,7 +52,10 @@ def build_freshness_alert_sensor(today_key: AssetKey, settings: Settings) -> Sen
                 f"today's orders were not imported within {lag} "
                 f"({today_key.to_user_string()} stale since {since})"
             ),
-            reasons=["is gomag_intraday_refresh running, and are its runs succeeding?"],
+            reasons=[
+                f"is {scope.named('gomag_intraday_refresh')} running, and are its runs succeeding?"
+            ],
+            shop=scope.shop if scope.prefixed else None,
         )
         deliver(alert, settings.alerts_file, context.log)
         return SensorResult(skip_reason=f"alerted: {seen}", cursor=seen)

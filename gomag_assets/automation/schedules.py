@@ -14,6 +14,7 @@ from dagster import (
 )
 from dagster._check import CheckError
 
+from gomag_assets.assets.common import DEFAULT_SCOPE, ShopScope
 from gomag_assets.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,19 +48,23 @@ def build_schedules(
     settings: Settings,
     *,
     clock: Callable[[], dt.datetime] | None = None,
+    scope: ShopScope = DEFAULT_SCOPE,
+    running: bool = False,
 ) -> list[ScheduleDefinition]:
-    """The intraday refresh of today's partition and the nightly finalization of yesterday's.
+    """The intraday refresh of today's partition and the nightly finalization of yesterday's,
+    of the shop ``scope`` names; stopped until turned on, unless ``running``.
 
     ``clock`` (aware "now"; default the system clock) stands in for a tick without a time.
     """
     now = clock or (lambda: dt.datetime.now(dt.UTC))
+    status = DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED
 
     @schedule(
-        name="gomag_intraday_refresh",
+        name=scope.named("gomag_intraday_refresh"),
         cron_schedule=settings.intraday_cron,
         job=job,
         execution_timezone=settings.timezone,
-        default_status=DefaultScheduleStatus.STOPPED,
+        default_status=status,
         description=(
             "Re-imports today's still-open partition so new GoMag orders reach the store "
             f"within minutes ({settings.intraday_cron}). Each tick is a fresh run; unchanged "
@@ -67,14 +72,15 @@ def build_schedules(
         ),
     )
     def intraday(context: ScheduleEvaluationContext) -> RunRequest:
-        return RunRequest(partition_key=_shop_day(context, settings.timezone, 0, now))
+        day = _shop_day(context, settings.timezone, 0, now)
+        return RunRequest(partition_key=day, tags=scope.day_tags(day))
 
     @schedule(
-        name="gomag_nightly_finalize",
+        name=scope.named("gomag_nightly_finalize"),
         cron_schedule=settings.nightly_cron,
         job=job,
         execution_timezone=settings.timezone,
-        default_status=DefaultScheduleStatus.STOPPED,
+        default_status=status,
         description=(
             "After midnight, re-imports yesterday's partition once more to pick up late edits "
             f"and cancellations made before the day closed ({settings.nightly_cron})."
@@ -82,6 +88,6 @@ def build_schedules(
     )
     def nightly(context: ScheduleEvaluationContext) -> RunRequest:
         day = _shop_day(context, settings.timezone, 1, now)
-        return RunRequest(run_key=f"nightly-{day}", partition_key=day)
+        return RunRequest(run_key=f"nightly-{day}", partition_key=day, tags=scope.day_tags(day))
 
     return [intraday, nightly]

@@ -18,6 +18,7 @@ from dagster import (
     sensor,
 )
 
+from gomag_assets.assets.common import DEFAULT_SCOPE, ShopScope
 from gomag_assets.resources.gomag_api import GoMagApi, RawOrder
 from gomag_assets.resources.gomag_api.personal_data import as_landed
 from gomag_assets.resources.order_store import OrderStore
@@ -85,8 +86,10 @@ def build_late_updates_sensor(
     settings: Settings,
     *,
     clock: Callable[[], dt.datetime] | None = None,
+    scope: ShopScope = DEFAULT_SCOPE,
 ) -> SensorDefinition:
-    """Poll GoMag for orders edited since the cursor and request one run per affected day.
+    """Poll the shop's GoMag for orders edited since the cursor and request one run per
+    affected day.
 
     ``clock`` (aware "now"; default the system clock) decides the shop's today.
     """
@@ -94,7 +97,8 @@ def build_late_updates_sensor(
     now = clock or (lambda: dt.datetime.now(dt.UTC))
 
     @sensor(
-        name="gomag_late_updates",
+        name=scope.named("gomag_late_updates"),
+        required_resource_keys={scope.api_key, scope.store_key},
         job=job,
         minimum_interval_seconds=settings.late_update_interval_seconds,
         default_status=DefaultSensorStatus.STOPPED,
@@ -107,9 +111,9 @@ def build_late_updates_sensor(
             "run key carries the change watermark, so a day edited again runs again."
         ),
     )
-    def late_updates(
-        context: SensorEvaluationContext, gomag_api: GoMagApi, order_store: OrderStore
-    ) -> SensorResult:
+    def late_updates(context: SensorEvaluationContext) -> SensorResult:
+        gomag_api: GoMagApi = getattr(context.resources, scope.api_key)
+        order_store: OrderStore = getattr(context.resources, scope.store_key)
         today = now().astimezone(timezone).date()
         first = max(
             today - dt.timedelta(days=settings.late_update_lookback_days), settings.start_date
@@ -150,7 +154,7 @@ def build_late_updates_sensor(
                     run_key=f"late-update-{day}-{pending[day]}",
                     job_name=job.name,
                     partition_key=day,
-                    tags={"gomag/late_update_watermark": pending[day]},
+                    tags={"gomag/late_update_watermark": pending[day], **scope.day_tags(day)},
                 )
                 for day in batch
             ],

@@ -14,7 +14,7 @@ from typing import Any
 
 from store_fixtures import Where, reading
 
-LOG_FIELDS = 5
+LOG_FIELDS = 6
 """time, run id, order id, order number, reason (see ``errors_log``)."""
 
 

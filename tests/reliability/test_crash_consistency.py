@@ -147,7 +147,7 @@ def _assert_killed_run_completed(point: dict, figures) -> None:
     logged = [record for record in log.records if record[1] == "rerun"]
     assert sorted(record[2] for record in logged) == sorted(must_be_malformed)
     escaped = {
-        MalformedRecord("", "", "", "", reason).to_line().split("\t")[4].rstrip("\n")
+        MalformedRecord("", "", "", "", reason, "default").to_line().split("\t")[4].rstrip("\n")
         for reason in MALFORMED_REASONS
     }
     assert escaped <= {record[4] for record in logged}

@@ -102,8 +102,9 @@ def _lost(shop: DemoShop, store: OrderStore, day: dt.date = DAY) -> int:
 
 
 def _lost_since(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> int:
-    """Orders of an earlier landing (``_day_state``) no longer landed."""
-    order_ids = [{row[1] for row in state["raw_orders"]} for state in (before, after)]
+    """Orders of an earlier landing (``_day_state``, rows shop, day, order id, ...) no longer
+    landed."""
+    order_ids = [{row[2] for row in state["raw_orders"]} for state in (before, after)]
     return len(order_ids[0] - order_ids[1])
 
 

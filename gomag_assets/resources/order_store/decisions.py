@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from gomag_assets.constants import OrderStatus, Verdict
 from gomag_assets.resources.order_store.columns import OPTIONAL_FLAGS, ORDER_HEADER
 from gomag_assets.resources.order_store.lossless_text import is_storable_text, storable_text
-from gomag_assets.resources.order_store.schema import SCHEMA_VERSION
+from gomag_assets.resources.order_store.schema import ROW_SHAPE_VERSION
 
 NOTHING_TO_IMPORT = "nothing to import: only service lines"
 
@@ -40,7 +40,7 @@ class StoredOrder(NamedTuple):
         return (
             self.payload_sha256 == order.get("payload_sha256")
             and self.row_schema is not None
-            and self.row_schema >= SCHEMA_VERSION
+            and self.row_schema >= ROW_SHAPE_VERSION
         )
 
 

@@ -1,10 +1,11 @@
 """The append-only history of MALFORMED orders, one line per order per run, for people to grep.
 
-Each record is ``time<TAB>run id<TAB>order id<TAB>order number<TAB>reason``. Backslashes, tabs and
-line breaks inside a value are written as ``\\\\``, ``\\t``, ``\\n``, ``\\r`` so a record is
-always exactly one line. The file only grows, with one exception: a last line without its newline
-is a record cut off by a crash (or a full disk) while it was written, and is dropped before the
-next append, so every line is a whole record; the rerun of the crashed run logs it again.
+Each record is ``time<TAB>run id<TAB>order id<TAB>order number<TAB>reason<TAB>shop``.
+Backslashes, tabs and line breaks inside a value are written as ``\\\\``, ``\\t``, ``\\n``,
+``\\r`` so a record is always exactly one line. The file only grows, with one exception: a
+last line without its newline is a record cut off by a crash (or a full disk) while it was
+written, and is dropped before the next append, so every line is a whole record; the rerun of
+the crashed run logs it again.
 """
 
 import fcntl
@@ -27,10 +28,19 @@ class MalformedRecord:
     order_id: str
     order_number: str | None
     reason: str | None
+    shop: str
+    """Last, so the columns before it stay where they were before there were shops."""
 
     def to_line(self) -> str:
         """The record as one tab-separated line, values escaped, ending in a newline."""
-        values = (self.logged_at, self.run_id, self.order_id, self.order_number, self.reason)
+        values = (
+            self.logged_at,
+            self.run_id,
+            self.order_id,
+            self.order_number,
+            self.reason,
+            self.shop,
+        )
         return "\t".join(_escape(value) for value in values) + "\n"
 
 

@@ -133,10 +133,10 @@ def _format_style(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-def day_lock_key(partition_date: str) -> int:
-    """The advisory lock of a day: a signed 64-bit number from its name, the same in every
-    process."""
-    digest = hashlib.sha256(f"gomag_assets day {partition_date}".encode()).digest()
+def day_lock_key(shop: str, partition_date: str) -> int:
+    """The advisory lock of a shop's day: a signed 64-bit number from their names, the same in
+    every process."""
+    digest = hashlib.sha256(f"gomag_assets day {shop}/{partition_date}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -160,8 +160,12 @@ class PostgresDialect:
     """Per-row errors are caught inside :meth:`write_many`; any other is the server's."""
     text = POSTGRES_TEXT
 
-    def __init__(self, url: str, connect_timeout_ms: int) -> None:
+    def __init__(self, url: str, connect_timeout_ms: int, shop: str, upgraded_shop: str) -> None:
         self._url = url
+        self._shop = shop
+        """Whose days the advisory locks of this dialect's writes are."""
+        self._upgraded_shop = upgraded_shop
+        """The shop the rows of a database from before there were shops take when upgraded."""
         self.location = shown_url(url)
         self._connect_timeout_ms = connect_timeout_ms
 
@@ -180,7 +184,7 @@ class PostgresDialect:
         conn.adapters.register_dumper(bool, _FlagDumper)
         store_conn = PostgresConnection(conn)
         try:
-            ensure_schema(store_conn, self.begin_write)
+            ensure_schema(store_conn, self.begin_write, self._upgraded_shop)
         except BaseException:
             conn.close()
             raise
@@ -189,7 +193,9 @@ class PostgresDialect:
     def begin_write(self, conn: PostgresConnection, partition_date: str | None) -> None:
         conn.execute("BEGIN")
         if partition_date is not None:
-            conn.execute("SELECT pg_advisory_xact_lock(?)", (day_lock_key(partition_date),))
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(?)", (day_lock_key(self._shop, partition_date),)
+            )
 
     def write_many(
         self, conn: PostgresConnection, statement: Insert | str, rows: Sequence[Sequence[Any]]

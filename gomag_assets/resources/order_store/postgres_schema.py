@@ -3,8 +3,8 @@
 
 A database's version is the one row of ``store_schema``. A new database is created at version 2
 (the first with the whole order) in one step; every later step is added to both dialects under
-the same number (``MIGRATIONS[n]`` brings version ``n`` to ``n + 1``), so a shop column, say, is
-one ``ALTER TABLE`` per table here and in :mod:`schema`.
+the same number (``MIGRATIONS[n]`` brings version ``n`` to ``n + 1``): step 3, the shop column,
+is :mod:`shop_step`.
 
 Types: text is ``TEXT``; money is decimal ``TEXT`` as in SQLite (exact to the last digit, and
 read back exactly as written); flags are ``SMALLINT`` 0/1 with the same checks; line numbers and
@@ -29,6 +29,7 @@ from gomag_assets.resources.order_store.schema import (
     SYNC_RUN_ORDERS,
     SYNC_RUNS,
 )
+from gomag_assets.resources.order_store.shop_step import postgres_statements
 
 _FIRST_VERSION = 2
 """The version a new PostgreSQL store is created at."""
@@ -165,27 +166,28 @@ _TABLES = (
     "CREATE INDEX orders_by_partition ON orders (partition_date)",
 )
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
-"""``MIGRATIONS[n]``: the statements that bring a database from version ``n`` to ``n + 1``
-(none yet: every PostgreSQL store started at version 2)."""
+MIGRATIONS: dict[int, Callable[[str], list[str]]] = {2: postgres_statements}
+"""``MIGRATIONS[n](shop)``: the statements that bring a database from version ``n`` to
+``n + 1``, rows already there taking ``shop``."""
 
 _CREATE_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS store_schema (version INTEGER NOT NULL)"
 _HAS_VERSION_TABLE = "SELECT to_regclass('store_schema') IS NOT NULL"
 _READ_VERSION = "SELECT coalesce(max(version), 0) FROM store_schema"
 
 
-def migration_from(version: int) -> list[str]:
-    """The statements that bring a database at ``version`` to ``SCHEMA_VERSION``."""
+def migration_from(version: int, shop: str) -> list[str]:
+    """The statements that bring a database at ``version`` to ``SCHEMA_VERSION``, rows already
+    there taking ``shop``."""
     steps = list(_TABLES) if version == 0 else []
     start = _FIRST_VERSION if version == 0 else version
     for step in range(start, SCHEMA_VERSION):
-        steps += MIGRATIONS[step]
+        steps += MIGRATIONS[step](shop)
     return steps
 
 
-def ensure_schema(conn: Any, begin: Callable[[Any, str | None], None]) -> None:
-    """Create the tables of a new database, or bring an older one to ``SCHEMA_VERSION``, in
-    one transaction that concurrent creators take turns on."""
+def ensure_schema(conn: Any, begin: Callable[[Any, str | None], None], shop: str) -> None:
+    """Create the tables of a new database, or bring an older one to ``SCHEMA_VERSION`` (its
+    rows taking ``shop``), in one transaction that concurrent creators take turns on."""
     if _version(conn) >= SCHEMA_VERSION:
         return
     with transaction(conn, partial(begin, conn, None)):
@@ -193,7 +195,7 @@ def ensure_schema(conn: Any, begin: Callable[[Any, str | None], None]) -> None:
         conn.execute(_CREATE_VERSION_TABLE)
         version = _version(conn)  # read again under the lock: another process may be done
         if version < SCHEMA_VERSION:
-            for statement in migration_from(version):
+            for statement in migration_from(version, shop):
                 conn.execute(statement)
             conn.execute("DELETE FROM store_schema")
             conn.execute("INSERT INTO store_schema (version) VALUES (?)", (SCHEMA_VERSION,))

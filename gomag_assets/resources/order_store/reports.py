@@ -85,9 +85,10 @@ _ORDER_FIELDS = (
     "updated_at",
     *ORDER_DETAILS,
 )
-_GET_ORDER = f"SELECT {', '.join(_ORDER_FIELDS)} FROM orders WHERE order_id = ?"
+_GET_ORDER = f"SELECT {', '.join(_ORDER_FIELDS)} FROM orders WHERE shop = ? AND order_id = ?"
 _GET_LINES = {
-    key: f"SELECT {', '.join(columns[1:])} FROM {table} WHERE order_id = ? ORDER BY {order_by}"
+    key: f"SELECT {', '.join(columns[1:])} FROM {table} "
+    f"WHERE shop = ? AND order_id = ? ORDER BY {order_by}"
     for key, table, columns, order_by in (
         ("items", "order_items", ITEM_COLUMNS, "line_no"),
         ("discounts", "order_discounts", DISCOUNT_COLUMNS, "line_no"),
@@ -96,32 +97,33 @@ _GET_LINES = {
 }
 _DAY_ORDERS = f"""
     SELECT total, discount_total, delivery_total, sales_channel, payment_name FROM orders
-    WHERE partition_date = ? AND status NOT IN ({", ".join("?" * len(_NOT_STANDING))})
+    WHERE shop = ? AND partition_date = ? AND status NOT IN ({", ".join("?" * len(_NOT_STANDING))})
 """
 _RUN_STATUS_COUNTS = """
     SELECT status, count(*) FROM sync_run_orders
-    WHERE run_id = ? AND (CAST(? AS TEXT) IS NULL OR partition_date = ?) GROUP BY status
+    WHERE shop = ? AND run_id = ? AND (CAST(? AS TEXT) IS NULL OR partition_date = ?)
+    GROUP BY status
 """
 _ORDER_STATUS_COUNTS = """
     SELECT status, count(*) FROM orders
-    WHERE (CAST(? AS TEXT) IS NULL OR partition_date = ?) GROUP BY status
+    WHERE shop = ? AND (CAST(? AS TEXT) IS NULL OR partition_date = ?) GROUP BY status
 """
 _RUN_ORDERS = """
     SELECT r.order_id, o.order_number, r.partition_date, r.status, r.error_message, r.decided_at
-    FROM sync_run_orders AS r LEFT JOIN orders AS o USING (order_id)
-    WHERE r.run_id = ? AND (CAST(? AS TEXT) IS NULL OR r.partition_date = ?)
+    FROM sync_run_orders AS r LEFT JOIN orders AS o USING (shop, order_id)
+    WHERE r.shop = ? AND r.run_id = ? AND (CAST(? AS TEXT) IS NULL OR r.partition_date = ?)
     ORDER BY r.decided_at, r.order_id
 """
 _ORDER_HISTORY = """
     SELECT r.run_id, s.window_start, s.window_end, s.started_at, s.outcome,
            r.partition_date, r.status, r.error_message, r.decided_at
-    FROM sync_run_orders AS r LEFT JOIN sync_runs AS s USING (run_id)
-    WHERE r.order_id = ?
+    FROM sync_run_orders AS r LEFT JOIN sync_runs AS s USING (shop, run_id)
+    WHERE r.shop = ? AND r.order_id = ?
     ORDER BY r.decided_at, r.run_id
 """
 _UNRECONCILED = """
     SELECT order_id, status, total, items_total, discount_total, delivery_total FROM orders
-    WHERE partition_date = ? AND totals_match = 0 ORDER BY order_id
+    WHERE shop = ? AND partition_date = ? AND totals_match = 0 ORDER BY order_id
 """
 
 
@@ -131,43 +133,46 @@ def no_orders() -> dict[str, int]:
 
 
 def status_counts(
-    conn: StoreConnection, run_id: str | None = None, partition_date: str | None = None
+    conn: StoreConnection,
+    shop: str,
+    run_id: str | None = None,
+    partition_date: str | None = None,
 ) -> dict[str, int]:
-    """Orders per status: as run ``run_id`` decided them, else as they stand; of one partition
-    when ``partition_date`` is given."""
+    """The shop's orders per status: as run ``run_id`` decided them, else as they stand; of one
+    partition when ``partition_date`` is given."""
     if run_id is None:
-        rows = conn.execute(_ORDER_STATUS_COUNTS, (partition_date, partition_date))
+        rows = conn.execute(_ORDER_STATUS_COUNTS, (shop, partition_date, partition_date))
     else:
-        rows = conn.execute(_RUN_STATUS_COUNTS, (run_id, partition_date, partition_date))
+        rows = conn.execute(_RUN_STATUS_COUNTS, (shop, run_id, partition_date, partition_date))
     return no_orders() | dict(rows.fetchall())
 
 
 def run_orders(
-    conn: StoreConnection, run_id: str, partition_date: str | None
+    conn: StoreConnection, shop: str, run_id: str, partition_date: str | None
 ) -> list[dict[str, Any]]:
     """What a run decided for each order (by decision time, then order id)."""
-    return _dicts(conn.execute(_RUN_ORDERS, (run_id, partition_date, partition_date)))
+    return _dicts(conn.execute(_RUN_ORDERS, (shop, run_id, partition_date, partition_date)))
 
 
-def order_history(conn: StoreConnection, order_id: str) -> list[dict[str, Any]]:
+def order_history(conn: StoreConnection, shop: str, order_id: str) -> list[dict[str, Any]]:
     """The order's status in every run that saw it, oldest first, with each run's window."""
-    return _dicts(conn.execute(_ORDER_HISTORY, (order_id,)))
+    return _dicts(conn.execute(_ORDER_HISTORY, (shop, order_id)))
 
 
-def stored_order(conn: StoreConnection, order_id: str) -> dict[str, Any] | None:
+def stored_order(conn: StoreConnection, shop: str, order_id: str) -> dict[str, Any] | None:
     """The order's row with its ``items``, ``discounts`` and ``addresses``; None if unknown."""
-    found = _dicts(conn.execute(_GET_ORDER, (order_id,)))
+    found = _dicts(conn.execute(_GET_ORDER, (shop, order_id)))
     if not found:
         return None
     order = found[0]
     for key, select in _GET_LINES.items():
-        order[key] = _dicts(conn.execute(select, (order_id,)))
+        order[key] = _dicts(conn.execute(select, (shop, order_id)))
     return order
 
 
-def day_summary(conn: StoreConnection, partition_date: str) -> DaySummary:
+def day_summary(conn: StoreConnection, shop: str, partition_date: str) -> DaySummary:
     """The day's revenue, discounts and delivery, and its orders per sales channel and payment."""
-    rows = conn.execute(_DAY_ORDERS, (partition_date, *_NOT_STANDING)).fetchall()
+    rows = conn.execute(_DAY_ORDERS, (shop, partition_date, *_NOT_STANDING)).fetchall()
     return DaySummary(
         partition_date,
         len(rows),
@@ -179,11 +184,13 @@ def day_summary(conn: StoreConnection, partition_date: str) -> DaySummary:
     )
 
 
-def unreconciled_orders(conn: StoreConnection, partition_date: str) -> list[UnreconciledOrder]:
+def unreconciled_orders(
+    conn: StoreConnection, shop: str, partition_date: str
+) -> list[UnreconciledOrder]:
     """The day's orders, whatever their status, whose totals validation found not to add up."""
     found = []
     for order_id, status, total, items, discounts, delivery in conn.execute(
-        _UNRECONCILED, (partition_date,)
+        _UNRECONCILED, (shop, partition_date)
     ):
         net = _EXACT.subtract(_decimal(items), _decimal(discounts))
         computed = _EXACT.add(net, _decimal(delivery))

@@ -39,16 +39,18 @@ from gomag_assets.resources.order_store.dialect import (
     upsert,
 )
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
-from gomag_assets.resources.order_store.schema import ROW_SCHEMA, SCHEMA_VERSION
+from gomag_assets.resources.order_store.schema import ROW_SCHEMA, ROW_SHAPE_VERSION
 
 SHAPE_ERRORS = (KeyError, TypeError, ValueError, OverflowError)
 """What building an order's rows raises for a dict missing a key or holding a wrong shape."""
 
 _READ_STORED = (
-    f"SELECT order_id, status, payload_sha256, {ROW_SCHEMA} FROM orders WHERE order_id IN "
+    f"SELECT order_id, status, payload_sha256, {ROW_SCHEMA} FROM orders "
+    "WHERE shop = ? AND order_id IN "
 )
 
 _ORDER_ROW = (
+    "shop",
     "order_id",
     "status",
     "error_message",
@@ -60,7 +62,7 @@ _ORDER_ROW = (
     "updated_at",
     ROW_SCHEMA,
 )
-_UPSERT_ORDER = upsert("orders", _ORDER_ROW, key=("order_id",), kept=("first_run_id",))
+_UPSERT_ORDER = upsert("orders", _ORDER_ROW, key=("shop", "order_id"), kept=("first_run_id",))
 
 
 class _ChildTable:
@@ -68,17 +70,21 @@ class _ChildTable:
     schema's), ``optional`` ones read as None when missing."""
 
     def __init__(self, name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-        self.insert = Insert(name, ("order_id", *required, *optional))
-        self.delete = f"DELETE FROM {name} WHERE order_id IN "
+        self.insert = Insert(name, ("shop", "order_id", *required, *optional))
+        self.delete = f"DELETE FROM {name} WHERE shop = ? AND order_id IN "
         self._required = _getter(required)
         self._optional = optional
-        self._first_optional = 1 + len(required)
+        self._first_optional = 2 + len(required)
 
     def rows(
-        self, order_id: str, lines: Iterable[Mapping[str, Any]], hidden: Sequence[str] = ()
+        self,
+        key: tuple[str, str],
+        lines: Iterable[Mapping[str, Any]],
+        hidden: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
-        """One row per line; ``hidden`` columns are written NULL."""
-        rows = [(order_id, *self._required(line), *map(line.get, self._optional)) for line in lines]
+        """One row per line of the order ``key`` (shop, order id); ``hidden`` columns are
+        written NULL."""
+        rows = [(*key, *self._required(line), *map(line.get, self._optional)) for line in lines]
         if hidden and rows:
             blanks = {self._first_optional + self._optional.index(column) for column in hidden}
             rows = [tuple(None if n in blanks else v for n, v in enumerate(row)) for row in rows]
@@ -106,18 +112,18 @@ CHILD_TABLES = (_ITEMS, _DISCOUNTS, _ADDRESSES)
 
 _RECORD_RUN_ORDER = upsert(
     "sync_run_orders",
-    ("run_id", "order_id", "partition_date", "status", "error_message", "decided_at"),
-    key=("run_id", "order_id"),
+    ("shop", "run_id", "order_id", "partition_date", "status", "error_message", "decided_at"),
+    key=("shop", "run_id", "order_id"),
 )
 
 # An ERROR keeps the order's last good row and child rows; the status alone sends it back to the
 # next run. An order an operator deleted downstream stays deleted.
 _UPSERT_ERROR = """
     INSERT INTO orders (
-        order_id, order_number, status, error_message, partition_date,
+        shop, order_id, order_number, status, error_message, partition_date,
         first_run_id, last_run_id, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (order_id) DO UPDATE SET
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (shop, order_id) DO UPDATE SET
         status = excluded.status,
         error_message = excluded.error_message,
         last_run_id = excluded.last_run_id,
@@ -128,9 +134,10 @@ _UPSERT_ERROR = """
 
 @dataclass(frozen=True, slots=True)
 class RunSlice:
-    """Which run writes, for which partition, at what time, and whether it keeps personal data:
-    the same for every row it writes."""
+    """Which run writes, for which shop and partition, at what time, and whether it keeps
+    personal data: the same for every row it writes."""
 
+    shop: str
     run_id: str
     partition_date: str
     decided_at: str
@@ -152,10 +159,12 @@ class OrderRows(NamedTuple):
     run_row: tuple[Any, ...]
 
 
-def decide_all(conn: StoreConnection, orders: Sequence[Mapping[str, Any]]) -> list[Decision]:
-    """Decide every order against what the store holds for it now."""
+def decide_all(
+    conn: StoreConnection, shop: str, orders: Sequence[Mapping[str, Any]]
+) -> list[Decision]:
+    """Decide every order against what the store holds for it in ``shop`` now."""
     ids = [order["order_id"] for order in orders]
-    found = conn.execute(_READ_STORED + _id_list(ids), ids)
+    found = conn.execute(_READ_STORED + _id_list(ids), [shop, *ids])
     stored = {row[0]: StoredOrder(*row[1:]) for row in found}
     return [decide(order, stored.get(order["order_id"])) for order in orders]
 
@@ -169,6 +178,7 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
     order = decision.order
     order_id = order["order_id"]
     run_row = (
+        run.shop,
         run.run_id,
         order_id,
         run.partition_date,
@@ -179,6 +189,7 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
     if not decision.write:
         return OrderRows(order_id, None, _NO_CHILDREN, run_row)
     order_row = (
+        run.shop,
         order_id,
         decision.status,
         decision.error_message,
@@ -188,15 +199,15 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
         run.run_id,
         run.run_id,
         run.decided_at,
-        SCHEMA_VERSION,
+        ROW_SHAPE_VERSION,
     )
     if decision.status is OrderStatus.MALFORMED:
         return OrderRows(order_id, order_row, _NO_CHILDREN, run_row)
     addresses = order.get("addresses") or ()
     children = (
-        _ITEMS.rows(order_id, order["items"]),
-        _DISCOUNTS.rows(order_id, order.get("discounts") or ()),
-        _ADDRESSES.rows(order_id, addresses, () if run.store_pii else PERSONAL_FIELDS),
+        _ITEMS.rows((run.shop, order_id), order["items"]),
+        _DISCOUNTS.rows((run.shop, order_id), order.get("discounts") or ()),
+        _ADDRESSES.rows((run.shop, order_id), addresses, () if run.store_pii else PERSONAL_FIELDS),
     )
     return OrderRows(order_id, order_row, children, run_row)
 
@@ -214,9 +225,11 @@ class GroupWriteFailed(Exception):
         self.cause = cause
 
 
-def write_rows(dialect: Dialect, conn: StoreConnection, group: Sequence[OrderRows]) -> None:
-    """Write a group: rewritten orders get their row and all their child rows replaced, every
-    order gets a run row.
+def write_rows(
+    dialect: Dialect, conn: StoreConnection, shop: str, group: Sequence[OrderRows]
+) -> None:
+    """Write a group of the shop's orders: rewritten orders get their row and all their child
+    rows replaced, every order gets a run row.
 
     Child rows go in before their order rows (the foreign keys are checked at commit): line
     values are where most rows fail, and a group that fails early wastes less work before its
@@ -227,7 +240,7 @@ def write_rows(dialect: Dialect, conn: StoreConnection, group: Sequence[OrderRow
     if rewritten:
         ids = [group[position].order_id for position in rewritten]
         for table in CHILD_TABLES:
-            write(table.delete + _id_list(ids), [ids], _position_unknown)
+            write(table.delete + _id_list(ids), [[shop, *ids]], _position_unknown)
         for index, table in enumerate(CHILD_TABLES):
             rows = [row for position in rewritten for row in group[position].children[index]]
             write(table.insert, rows, partial(_child_owner, group, rewritten, index))
@@ -282,6 +295,7 @@ def write_errors(conn: StoreConnection, errors: Sequence[Decision], run: RunSlic
         _UPSERT_ERROR,
         [
             (
+                run.shop,
                 decision.order_id,
                 _storable_text_or_none(decision.order.get("order_number")),
                 OrderStatus.ERROR,

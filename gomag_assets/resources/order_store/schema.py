@@ -2,8 +2,9 @@
 
 A file's version is ``PRAGMA user_version``. ``MIGRATIONS[n]`` brings a file from version ``n``
 to ``n + 1``; a new file walks every step from 0, so a new store and an upgraded one have the
-same tables. Steps only add (``ALTER TABLE ... ADD COLUMN``, ``CREATE TABLE``): no row is
-rewritten or lost, and every column a step adds is NULL in the rows already there.
+same tables. Steps 1 and 2 only add (``ALTER TABLE ... ADD COLUMN``, ``CREATE TABLE``): every
+column they add is NULL in the rows already there. Step 3 (:mod:`shop_step`) rebuilds every
+table with a ``shop`` key column; no row is lost.
 """
 
 from gomag_assets.resources.order_store.columns import (
@@ -187,13 +188,16 @@ _VERSION_2 = (
 )
 
 MIGRATIONS = (_VERSION_1, _VERSION_2)
-"""``MIGRATIONS[n]``: the statements that bring a file from version ``n`` to ``n + 1``."""
+"""``MIGRATIONS[n]``: the statements that bring a file from version ``n`` to ``n + 1``; the
+step to version 3 (the shop column) is :mod:`shop_step`, which rebuilds the tables."""
 
-SCHEMA_VERSION = len(MIGRATIONS)
+ROW_SHAPE_VERSION = len(MIGRATIONS)
+"""The schema version whose order shape rows are written in (``row_schema``): version 3 added
+the shop, not a field of the order, so rows of version 2 are current."""
+
+SCHEMA_VERSION = 3
 
 
 def migration_from(version: int) -> list[str]:
-    """The statements that bring a file at ``version`` to ``SCHEMA_VERSION``, the version set
-    last; run them in one transaction."""
-    steps = [statement for step in MIGRATIONS[version:] for statement in step]
-    return [*steps, f"PRAGMA user_version = {SCHEMA_VERSION:d}"]  # PRAGMA takes no parameters
+    """The statements that bring a file at ``version`` to version 2, before the shop step."""
+    return [statement for step in MIGRATIONS[version:] for statement in step]

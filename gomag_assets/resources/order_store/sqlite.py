@@ -17,6 +17,7 @@ from typing import Any
 from gomag_assets.resources.order_store.dialect import Insert, RowsFailed, transaction
 from gomag_assets.resources.order_store.lossless_text import SQLITE_TEXT, to_sqlite
 from gomag_assets.resources.order_store.schema import SCHEMA_VERSION, migration_from
+from gomag_assets.resources.order_store.shop_step import rebuild_sqlite
 
 _WAL_RETRY_SECONDS = 0.01
 
@@ -101,12 +102,14 @@ class SqliteDialect:
     connection_errors = (sqlite3.Error,)
     text = SQLITE_TEXT
 
-    def __init__(self, db_path: str, busy_timeout_ms: int) -> None:
+    def __init__(self, db_path: str, busy_timeout_ms: int, upgraded_shop: str) -> None:
         self.location = db_path
         self._busy_timeout_ms = busy_timeout_ms
+        self._upgraded_shop = upgraded_shop
+        """The shop the rows of a file from before there were shops take when it is upgraded."""
 
     def connect(self) -> sqlite3.Connection:
-        return connect(self.location, self._busy_timeout_ms)
+        return connect(self.location, self._busy_timeout_ms, self._upgraded_shop)
 
     def begin_write(self, conn: sqlite3.Connection, partition_date: str | None) -> None:
         conn.execute("BEGIN IMMEDIATE")  # the file's write lock serializes every writer
@@ -133,9 +136,9 @@ class SqliteDialect:
         return to_sqlite(payload)
 
 
-def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+def connect(db_path: str, busy_timeout_ms: int, shop: str) -> sqlite3.Connection:
     """Open the store at ``db_path``, creating the file and its tables on first use and bringing
-    a file of an older schema up to date.
+    a file of an older schema up to date (a single-shop file's rows take ``shop``).
 
     Raises :class:`StoreUnavailable`, naming the file, when SQLite cannot use it.
     """
@@ -151,7 +154,7 @@ def connect(db_path: str, busy_timeout_ms: int) -> sqlite3.Connection:
         # Each group of orders is written under a savepoint; its journal (what a rollback to it
         # restores) stays in memory instead of a temporary file. It is never needed after a crash.
         conn.execute("PRAGMA temp_store = MEMORY")
-        _ensure_schema(conn)
+        _ensure_schema(conn, shop)
     except sqlite3.Error as error:
         conn.close()
         raise unavailable(db_path, busy_timeout_ms, error) from error
@@ -176,18 +179,26 @@ def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
             time.sleep(_WAL_RETRY_SECONDS)
 
 
-def _ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the tables of a new file, or bring an older file to ``SCHEMA_VERSION``, in one
-    transaction: a crash leaves the file at its old version, whole."""
+def _ensure_schema(conn: sqlite3.Connection, shop: str) -> None:
+    """Create the tables of a new file, or bring an older file to ``SCHEMA_VERSION`` (its rows
+    taking ``shop``), in one transaction: a crash leaves the file at its old version, whole."""
     if _schema_version(conn) >= SCHEMA_VERSION:
         return
-    with transaction(conn, partial(conn.execute, "BEGIN IMMEDIATE")):
-        # Read again under the write lock: another process may have got there first.
-        version = _schema_version(conn)
-        if version >= SCHEMA_VERSION:
-            return
-        for statement in migration_from(version):
-            conn.execute(statement)
+    conn.execute("PRAGMA foreign_keys = OFF")  # the shop step drops tables others refer to
+    try:
+        with transaction(conn, partial(conn.execute, "BEGIN IMMEDIATE")):
+            # Read again under the write lock: another process may have got there first.
+            version = _schema_version(conn)
+            if version >= SCHEMA_VERSION:
+                return
+            for statement in migration_from(version):
+                conn.execute(statement)
+            rebuild_sqlite(conn, shop, conn.execute)
+            if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise sqlite3.IntegrityError("a row lost its parent while adding the shop")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")  # takes no parameters
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _schema_version(conn: sqlite3.Connection) -> int:

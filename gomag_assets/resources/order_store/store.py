@@ -31,6 +31,7 @@ from gomag_assets.resources.order_store.dialect import (
 from gomag_assets.resources.order_store.errors_log import append_records
 from gomag_assets.resources.order_store.postgres import PostgresDialect
 from gomag_assets.resources.order_store.reports import DaySummary, UnreconciledOrder
+from gomag_assets.resources.order_store.shop_step import DEFAULT_SHOP, require_shop_name
 from gomag_assets.resources.order_store.sqlite import SqliteDialect, StoreUnavailable
 from gomag_assets.resources.order_store.tiers import TieredBatch, require_unique_order_ids
 
@@ -59,8 +60,14 @@ class BatchOutcome:
 
 
 class OrderStore(dg.ConfigurableResource):
-    """The order store at ``db_path``, or in the PostgreSQL database at ``db_url``."""
+    """One shop's orders in the order store at ``db_path``, or in the PostgreSQL database at
+    ``db_url``: every shop of a deployment shares one store, each through a store bound to it."""
 
+    shop: str = DEFAULT_SHOP
+    """The shop every method reads and writes."""
+    upgraded_shop: str = ""
+    """The shop a store written before there were shops belongs to: its rows take this name
+    when the first store opened on it upgrades it in place (empty: ``shop``)."""
     db_path: str = "data/gomag.sqlite"
     db_url: str = Field(default="", repr=False)  # may hold a password: kept out of reprs
     """A ``postgresql://`` URL: the store lives in that PostgreSQL database instead of the
@@ -96,17 +103,19 @@ class OrderStore(dg.ConfigurableResource):
         landed = [(order.order_id, order.payload) for order in orders]
         with self._transaction(partition_date) as conn:
             dialect = self._dialect()
-            return landings.replace_day(conn, dialect, partition_date, run_id, landed, fetched_at)
+            return landings.replace_day(
+                conn, dialect, self.shop, partition_date, run_id, landed, fetched_at
+            )
 
     def read_raw_orders(self, partition_date: str) -> list[tuple[str, str]]:
         """``(order_id, payload)`` of the partition in landing order, payloads as given."""
         with self._connection() as conn:
-            return landings.read_day(conn, partition_date)
+            return landings.read_day(conn, self.shop, partition_date)
 
     def count_raw_orders(self, partition_date: str) -> int:
         """How many orders the partition's landing holds: what later stages must account for."""
         with self._connection() as conn:
-            return landings.count_day(conn, partition_date)
+            return landings.count_day(conn, self.shop, partition_date)
 
     # Validation verdicts
 
@@ -125,6 +134,7 @@ class OrderStore(dg.ConfigurableResource):
             validation_frames.replace_partition(
                 conn,
                 self._dialect().text,
+                self.shop,
                 partition_date,
                 run_id,
                 orders,
@@ -135,29 +145,33 @@ class OrderStore(dg.ConfigurableResource):
     def read_validated_orders(self, partition_date: str) -> list[dict[str, Any]]:
         """The partition's orders as the dicts ``save_orders_batch`` takes (CONTRACTS.md §5)."""
         with self._connection() as conn:
-            return validation_frames.read_partition(conn, self._dialect().text, partition_date)
+            return validation_frames.read_partition(
+                conn, self._dialect().text, self.shop, partition_date
+            )
 
     def malformed_orders(self, partition_date: str) -> list[dict[str, Any]]:
         """The partition's MALFORMED verdicts: order_id, order_number, error_message."""
         with self._connection() as conn:
-            return validation_frames.read_malformed(conn, self._dialect().text, partition_date)
+            return validation_frames.read_malformed(
+                conn, self._dialect().text, self.shop, partition_date
+            )
 
     # Sync runs
 
     def begin_sync_run(self, run_id: str, window_start: str, window_end: str) -> None:
         """Record that a run started importing the partitions ``window_start``..``window_end``."""
         with self._transaction() as conn:
-            sync_runs.begin(conn, run_id, window_start, window_end)
+            sync_runs.begin(conn, self.shop, run_id, window_start, window_end)
 
     def finish_sync_run(self, run_id: str, outcome: str) -> dict[str, int]:
         """Close a run with its outcome; returns (and stores) its orders per status."""
         with self._transaction() as conn:
-            return sync_runs.finish(conn, run_id, outcome)
+            return sync_runs.finish(conn, self.shop, run_id, outcome)
 
     def last_successful_import(self, partition_date: str) -> dt.datetime | None:
         """When a successful run covering ``partition_date`` last finished, if ever."""
         with self._connection() as conn:
-            return sync_runs.last_success(conn, partition_date)
+            return sync_runs.last_success(conn, self.shop, partition_date)
 
     # Orders
 
@@ -179,6 +193,7 @@ class OrderStore(dg.ConfigurableResource):
             batch = TieredBatch(
                 self._dialect(),
                 self._open_connection,
+                shop=self.shop,
                 run_id=run_id,
                 partition_date=partition_date,
                 chunk_size=self.chunk_size,
@@ -199,23 +214,23 @@ class OrderStore(dg.ConfigurableResource):
     ) -> dict[str, int]:
         """Orders per status: as a run decided them if ``run_id`` is given, else as they stand."""
         with self._connection() as conn:
-            return reports.status_counts(conn, run_id, partition_date)
+            return reports.status_counts(conn, self.shop, run_id, partition_date)
 
     def run_orders(self, run_id: str, partition_date: str | None = None) -> list[dict[str, Any]]:
         """What a run decided for each order (by decision time, then order id)."""
         with self._connection() as conn:
-            return reports.run_orders(conn, run_id, partition_date)
+            return reports.run_orders(conn, self.shop, run_id, partition_date)
 
     def order_history(self, order_id: str) -> list[dict[str, Any]]:
         """The order's status in every run that saw it, oldest first, with each run's window."""
         with self._connection() as conn:
-            return reports.order_history(conn, order_id)
+            return reports.order_history(conn, self.shop, order_id)
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         """The stored order with its ``items``, ``discounts`` and ``addresses`` (flags as bool or
         None); ``LookupError`` if the store never saw it."""
         with self._connection() as conn:
-            order = reports.stored_order(conn, order_id)
+            order = reports.stored_order(conn, self.shop, order_id)
         if order is None:
             raise LookupError(f"unknown order id {order_id!r}")
         return order
@@ -225,17 +240,17 @@ class OrderStore(dg.ConfigurableResource):
         revenue, discounts and delivery as exact ``Decimal``s, and orders per sales channel and
         per payment (``reports.NOT_SET`` for none)."""
         with self._connection() as conn:
-            return reports.day_summary(conn, partition_date)
+            return reports.day_summary(conn, self.shop, partition_date)
 
     def unreconciled_orders(self, partition_date: str) -> list[UnreconciledOrder]:
         """The day's orders whose total is not items − discounts + delivery, by order id."""
         with self._connection() as conn:
-            return reports.unreconciled_orders(conn, partition_date)
+            return reports.unreconciled_orders(conn, self.shop, partition_date)
 
     def mark_deleted_in_roa(self, order_id: str, reason: str) -> None:
         """Record that an operator deleted the order downstream; syncs will not bring it back."""
         with self._transaction() as conn:
-            marked = (OrderStatus.DELETED_IN_ROA.value, reason, utc_now(), order_id)
+            marked = (OrderStatus.DELETED_IN_ROA.value, reason, utc_now(), self.shop, order_id)
             if conn.execute(_MARK_DELETED, marked).rowcount == 0:
                 raise LookupError(f"unknown order id {order_id!r}")
 
@@ -243,9 +258,11 @@ class OrderStore(dg.ConfigurableResource):
 
     def _dialect(self) -> Dialect:
         """The database the store lives in: PostgreSQL at ``db_url`` if set, else SQLite."""
+        shop = require_shop_name(self.shop)
+        upgraded = require_shop_name(self.upgraded_shop or shop)
         if self.db_url:
-            return PostgresDialect(self.db_url, self.busy_timeout_ms)
-        return SqliteDialect(self.db_path, self.busy_timeout_ms)
+            return PostgresDialect(self.db_url, self.busy_timeout_ms, shop, upgraded)
+        return SqliteDialect(self.db_path, self.busy_timeout_ms, upgraded)
 
     @property
     def location(self) -> str:
@@ -287,4 +304,6 @@ class OrderStore(dg.ConfigurableResource):
             yield conn
 
 
-_MARK_DELETED = "UPDATE orders SET status = ?, error_message = ?, updated_at = ? WHERE order_id = ?"
+_MARK_DELETED = """
+    UPDATE orders SET status = ?, error_message = ?, updated_at = ? WHERE shop = ? AND order_id = ?
+"""

@@ -71,6 +71,7 @@ class TieredBatch:
         dialect: Dialect,
         open_connection: Callable[[], StoreConnection],
         *,
+        shop: str,
         run_id: str,
         partition_date: str,
         chunk_size: int,
@@ -82,7 +83,7 @@ class TieredBatch:
         self._open_connection = open_connection
         self._conn = open_connection()
         self._chunk_size = chunk_size
-        self._run = RunSlice(run_id, partition_date, utc_now(), store_pii)
+        self._run = RunSlice(shop, run_id, partition_date, utc_now(), store_pii)
         self._savepoint_open = False
         self._rows: dict[str, OrderRows] = {}
         """Rows of the decisions of the open transaction, kept for retries of their group."""
@@ -112,6 +113,7 @@ class TieredBatch:
                 decision.order_id,
                 decision.order.get("order_number"),
                 decision.error_message,
+                self._run.shop,
             )
             for decision in self._settled.values()
             if decision.status is OrderStatus.MALFORMED
@@ -150,7 +152,7 @@ class TieredBatch:
         self._begin()
         self._run = replace(self._run, decided_at=utc_now())
         self._rows.clear()
-        self._insert_batch(decide_all(self._conn, orders), first_try=True)
+        self._insert_batch(decide_all(self._conn, self._run.shop, orders), first_try=True)
         self._conn.execute("COMMIT")
         self._settle_pending()
 
@@ -158,7 +160,7 @@ class TieredBatch:
         """Tier 2, falling back to tier 3: the group in one go, else in parts, else MALFORMED."""
         try:
             with self._savepoint():
-                write_rows(self._dialect, self._conn, self._group_rows(decisions))
+                write_rows(self._dialect, self._conn, self._run.shop, self._group_rows(decisions))
         except GroupWriteFailed as failure:
             if first_try:
                 self.fallback_orders += len(decisions)
@@ -189,7 +191,7 @@ class TieredBatch:
         marked = mark_malformed(decision.order, crash_reason(error))
         malformed = Decision(marked, OrderStatus.MALFORMED, marked["error_message"])
         with self._savepoint():
-            write_rows(self._dialect, self._conn, [rows_of(malformed, self._run)])
+            write_rows(self._dialect, self._conn, self._run.shop, [rows_of(malformed, self._run)])
         self._pending.append(malformed)
 
     def _record_errors(self, errors: Sequence[Decision]) -> None:

@@ -39,7 +39,7 @@ class _ChildTable(NamedTuple):
     def select(self) -> str:
         return (
             f"SELECT {', '.join(self.columns)} FROM {self.name} "
-            f"WHERE partition_date = ? ORDER BY order_id, {self.order_by}"
+            f"WHERE shop = ? AND partition_date = ? ORDER BY order_id, {self.order_by}"
         )
 
 
@@ -50,21 +50,22 @@ _CHILD_TABLES = (
 )
 
 _INSERT_ORDER = insert_statement(
-    "validated_orders", ("partition_date", "run_id", "position", *ORDER_COLUMNS)
+    "validated_orders", ("shop", "partition_date", "run_id", "position", *ORDER_COLUMNS)
 )
 _SELECT_ORDERS = (
     f"SELECT {', '.join(ORDER_COLUMNS)} FROM validated_orders "
-    "WHERE partition_date = ? ORDER BY position"
+    "WHERE shop = ? AND partition_date = ? ORDER BY position"
 )
 _SELECT_MALFORMED = """
     SELECT order_id, order_number, error_message FROM validated_orders
-    WHERE partition_date = ? AND verdict = 'MALFORMED' ORDER BY position
+    WHERE shop = ? AND partition_date = ? AND verdict = 'MALFORMED' ORDER BY position
 """
 
 
 def replace_partition(
     conn: StoreConnection,
     text: TextCodec,
+    shop: str,
     partition_date: str,
     run_id: str,
     orders: pd.DataFrame,
@@ -72,45 +73,50 @@ def replace_partition(
     *,
     store_pii: bool,
 ) -> None:
-    """Replace the partition's validation rows; the caller owns the transaction.
+    """Replace the shop's partition's validation rows; the caller owns the transaction.
 
     ``children`` are the items, discounts and addresses frames (None is empty); ``text`` keeps
     strings the database cannot hold as they are. ``store_pii`` False writes the addresses'
     ``PERSONAL_FIELDS`` NULL.
     """
     for table in _CHILD_TABLES:
-        conn.execute(f"DELETE FROM {table.name} WHERE partition_date = ?", (partition_date,))
-    conn.execute("DELETE FROM validated_orders WHERE partition_date = ?", (partition_date,))
+        conn.execute(
+            f"DELETE FROM {table.name} WHERE shop = ? AND partition_date = ?",
+            (shop, partition_date),
+        )
+    conn.execute(
+        "DELETE FROM validated_orders WHERE shop = ? AND partition_date = ?", (shop, partition_date)
+    )
     conn.executemany(
         _INSERT_ORDER,
         (
-            (partition_date, run_id, position, *row)
+            (shop, partition_date, run_id, position, *row)
             for position, row in enumerate(_rows(orders, ORDER_COLUMNS, text))
         ),
     )
     for table, frame in zip(_CHILD_TABLES, children, strict=True):
         hidden = () if store_pii or table.key != "addresses" else PERSONAL_FIELDS
         conn.executemany(
-            insert_statement(table.name, ("partition_date", *table.columns)),
-            ((partition_date, *row) for row in _rows(frame, table.columns, text, hidden)),
+            insert_statement(table.name, ("shop", "partition_date", *table.columns)),
+            ((shop, partition_date, *row) for row in _rows(frame, table.columns, text, hidden)),
         )
 
 
 def read_partition(
-    conn: StoreConnection, text: TextCodec, partition_date: str
+    conn: StoreConnection, text: TextCodec, shop: str, partition_date: str
 ) -> list[dict[str, Any]]:
-    """The partition's orders as §5 dicts, in validation order; lines ordered by ``line_no``,
+    """The shop's partition's orders as §5 dicts, in validation order; lines ordered by ``line_no``,
     addresses billing first."""
     lines: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for table in _CHILD_TABLES:
         by_order = lines[table.key] = defaultdict(list)
         read = _reader(table.columns, text)
-        for row in conn.execute(table.select, (partition_date,)):
+        for row in conn.execute(table.select, (shop, partition_date)):
             line = read(row)
             by_order[line.pop("order_id")].append(line)
     read = _reader(ORDER_COLUMNS, text)
     orders = []
-    for row in conn.execute(_SELECT_ORDERS, (partition_date,)):
+    for row in conn.execute(_SELECT_ORDERS, (shop, partition_date)):
         order = read(row)
         for key, by_order in lines.items():
             order[key] = by_order.get(order["order_id"], [])
@@ -119,11 +125,11 @@ def read_partition(
 
 
 def read_malformed(
-    conn: StoreConnection, text: TextCodec, partition_date: str
+    conn: StoreConnection, text: TextCodec, shop: str, partition_date: str
 ) -> list[dict[str, Any]]:
     """MALFORMED verdicts of the partition: order_id, order_number, error_message."""
     read = _reader(("order_id", "order_number", "error_message"), text)
-    return [read(row) for row in conn.execute(_SELECT_MALFORMED, (partition_date,))]
+    return [read(row) for row in conn.execute(_SELECT_MALFORMED, (shop, partition_date))]
 
 
 def _rows(
