@@ -31,10 +31,11 @@ from gomag_assets.resources.order_store.columns import (
 )
 from gomag_assets.resources.order_store.dialect import Insert
 from gomag_assets.resources.order_store.postgres import PostgresDialect
+from gomag_assets.resources.order_store.shop_step import DEFAULT_SHOP
 
 _ORDER_ROW = Insert(
     "orders",
-    ("order_id", *ORDER_HEADER, *ORDER_DETAILS, "status", "partition_date")
+    ("shop", "order_id", *ORDER_HEADER, *ORDER_DETAILS, "status", "partition_date")
     + ("first_run_id", "last_run_id", "updated_at"),
 )
 _LINE_TABLES = {
@@ -42,9 +43,11 @@ _LINE_TABLES = {
     "discounts": ("order_discounts", DISCOUNT_COLUMNS[1:]),
     "addresses": ("order_addresses", ADDRESS_COLUMNS[1:]),
 }
-"""An order's lines by their key in the order dict: the table and the columns after order_id."""
+"""An order's lines by their key in the order dict: the table and the columns after order_id
+(every row also carries its shop and order id first, as the store writes them)."""
 _INSERT_LINE = {
-    key: Insert(table, ("order_id", *columns)) for key, (table, columns) in _LINE_TABLES.items()
+    key: Insert(table, ("shop", "order_id", *columns))
+    for key, (table, columns) in _LINE_TABLES.items()
 }
 _ON_CONFLICT = "ON CONFLICT DO NOTHING"
 """PostgreSQL's bare inserts, like the store's, say what a conflict does (none occurs here)."""
@@ -76,7 +79,7 @@ def bare_executemany(path: Path, orders: Sequence[dict[str, Any]]) -> None:
 def bare_postgres(url: str, orders: Sequence[dict[str, Any]], *, copy: bool) -> None:
     """PostgreSQL's ceiling: the same order and line rows, one transaction, no bookkeeping, by
     ``COPY`` (``copy=True``) or pipelined ``executemany``."""
-    conn = PostgresDialect(url, _CONNECT_TIMEOUT_MS).connect()
+    conn = PostgresDialect(url, _CONNECT_TIMEOUT_MS, DEFAULT_SHOP, DEFAULT_SHOP).connect()
     conn.execute("BEGIN")
     for insert, rows in _table_rows(orders):
         insert = replace(insert, on_conflict=_ON_CONFLICT)
@@ -135,9 +138,12 @@ def _table_rows(orders: Sequence[dict[str, Any]]) -> list[tuple[Insert, list[tup
 
 def _order_row(order: dict[str, Any]) -> tuple[Any, ...]:
     values = [order[key] for key in (*ORDER_HEADER, *ORDER_DETAILS)]
-    return (order["order_id"], *values, *_ORDER_CONSTANTS)
+    return (DEFAULT_SHOP, order["order_id"], *values, *_ORDER_CONSTANTS)
 
 
 def _line_rows(order: dict[str, Any], key: str) -> list[tuple[Any, ...]]:
     columns = _LINE_TABLES[key][1]
-    return [(order["order_id"], *[line[column] for column in columns]) for line in order[key]]
+    return [
+        (DEFAULT_SHOP, order["order_id"], *[line[column] for column in columns])
+        for line in order[key]
+    ]
