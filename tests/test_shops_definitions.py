@@ -14,11 +14,13 @@ from dagster import (
     build_schedule_context,
     build_sensor_context,
     instance_for_test,
+    materialize,
 )
 from store_fixtures import query
 from support.days import DAY
 from test_assets import _expected_statuses
 
+from gomag_assets.assets.common import SHOP_TAG
 from gomag_assets.definitions import build_definitions
 from gomag_assets.demo import DemoShop
 from gomag_assets.resources.order_store import OrderStore
@@ -236,3 +238,26 @@ def test_a_failed_run_of_one_shop_alerts_naming_that_shop_and_only_from_its_own_
     assert f"run {failed.run_id} of vending_ro__gomag_orders_job failed" in text
     assert "\nshop: vending_ro\n" in text
     assert "wrong-key" not in text
+
+
+def test_a_run_of_dagsters_own_asset_job_is_tagged_with_its_shop(
+    tmp_path, monkeypatch, shop_keys, demo_shop
+):
+    """Guards ``name_the_shop``: runs from the UI's asset graph and UI backfills run Dagster's
+    own asset job, launched without a shop tag; the op adds it."""
+    defs = _definitions(tmp_path, monkeypatch, demo_shop.base_url, demo_shop.base_url)
+    tags = {}
+    with instance_for_test() as instance:
+        for shop in ("vending_ro", "bakery_uk"):
+            key = AssetKey([shop, "raw_orders"])
+            result = materialize(
+                [defs.resolve_assets_def(key)],
+                selection=[key],
+                partition_key=DAY.isoformat(),
+                instance=instance,
+                raise_on_error=False,
+            )
+            assert result.dagster_run.job_name == "__ephemeral_asset_job__", "not a shop's job"
+            tags[shop] = instance.get_run_by_id(result.run_id).tags.get(SHOP_TAG)
+
+    assert tags == {"vending_ro": "vending_ro", "bakery_uk": "bakery_uk"}

@@ -22,7 +22,13 @@ from dagster import (
 )
 
 from gomag_assets.assets import imported_orders, raw_orders, validated_orders
-from gomag_assets.assets.common import DEFAULT_SCOPE, ORDER_STORE_POOL, OWNERS, ShopScope
+from gomag_assets.assets.common import (
+    DEFAULT_SCOPE,
+    ORDER_STORE_POOL,
+    OWNERS,
+    SHOP_TAG,
+    ShopScope,
+)
 from gomag_assets.assets.sync import OrderKeys, OrderSync
 from gomag_assets.assets.validated_orders import (
     ORDER_COLUMN_SCHEMA,
@@ -118,6 +124,7 @@ def build_order_assets(
         required_resource_keys={scope.api_key, scope.store_key},
     )
     def gomag_orders(context: AssetExecutionContext, config: config_class) -> Iterator:
+        name_the_shop(context, scope.shop)
         gomag_api: GoMagApi = getattr(context.resources, scope.api_key)
         order_store: OrderStore = getattr(context.resources, scope.store_key)
         yield from OrderSync(
@@ -152,3 +159,13 @@ def build_order_assets(
         ),
     )
     return [gomag_orders, today]
+
+
+def name_the_shop(context: AssetExecutionContext, shop: str) -> None:
+    """Tag the run with the shop it syncs. Runs of a shop's job carry the tag from the start;
+    runs launched from the asset graph or as a UI backfill run Dagster's own asset job, which
+    has no such tag, so the op adds it (a run over several shops names each, comma-separated)."""
+    named = context.instance.get_run_by_id(context.run.run_id).tags.get(SHOP_TAG)
+    shops = named.split(",") if named else []
+    if shop not in shops:
+        context.instance.add_run_tags(context.run.run_id, {SHOP_TAG: ",".join([*shops, shop])})
