@@ -20,7 +20,7 @@ from typing import Any
 
 from benchmarks import synthetic, writers
 from benchmarks.machine import flush_appends
-from benchmarks.report import Comparison, StageReport, markdown_table, ratio
+from benchmarks.report import Comparison, StageReport, at_least, markdown_table, ratio
 from benchmarks.timing import Timing, best_of
 
 POISON_SHARE = 0.01
@@ -109,26 +109,15 @@ def _report(
     naive_ratio = rate["b"] / rate["d"]
     report = StageReport()
     report.comparisons += [
-        Comparison(
+        at_least(
             "import, clean batches",
             f"{rate['b']:,.0f} orders/s",
             f"bare `executemany`, one transaction: {rate['a']:,.0f} orders/s",
             rate["b"] / rate["a"],
-            ratio(rate["b"] / rate["a"]),
-            "≥ 0.5×",
-            rate["b"] / rate["a"] >= 0.5,
+            0.5,
             ratio(cpu_rate["b"] / cpu_rate["a"]),
         ),
-        Comparison(
-            f"import, {POISON_SHARE:.0%} poison orders spread at random",
-            f"{rate['c']:,.0f} orders/s",
-            f"the tiered store on clean days: {rate['b']:,.0f} orders/s",
-            rate["c"] / rate["b"],
-            ratio(rate["c"] / rate["b"]),
-            "≥ 0.5×",
-            rate["c"] / rate["b"] >= 0.5,
-            ratio(cpu_rate["c"] / cpu_rate["b"]),
-        ),
+        poison_against_clean("import", rate, ratio(cpu_rate["c"] / cpu_rate["b"])),
         Comparison(
             "import vs the naive loop",
             f"{rate['b']:,.0f} orders/s",
@@ -389,3 +378,16 @@ def check_statuses(statuses: dict[str, Any], count: int, poisoned: int) -> None:
 
 def _yes(holds: bool) -> str:
     return "yes" if holds else "no"
+
+
+def poison_against_clean(prefix: str, rate: dict[str, float], cpu_ratio_text: str) -> Comparison:
+    """The 1% poison target: the tiered store on poisoned days (``rate["c"]``) against clean
+    ones (``rate["b"]``), as the SQLite and PostgreSQL stages both measure it."""
+    return at_least(
+        f"{prefix}, {POISON_SHARE:.0%} poison orders spread at random",
+        f"{rate['c']:,.0f} orders/s",
+        f"the tiered store on clean days: {rate['b']:,.0f} orders/s",
+        rate["c"] / rate["b"],
+        0.5,
+        cpu_ratio_text,
+    )

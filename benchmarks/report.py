@@ -41,6 +41,15 @@ def ratio(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}×"
 
 
+def at_least(
+    what: str, measured: str, against: str, value: float, bound: float, cpu_ratio_text: str
+) -> Comparison:
+    """A target that holds when the ratio ``value`` is at least ``bound``."""
+    return Comparison(
+        what, measured, against, value, ratio(value), f"≥ {bound}×", value >= bound, cpu_ratio_text
+    )
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
