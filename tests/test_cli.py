@@ -27,28 +27,19 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def _run(command: list, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """One command line in the project root, as a user types it, its output captured."""
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
 def test_definitions_validate(tmp_path):
-    done = subprocess.run(
-        [BIN / "dagster", "definitions", "validate", "-m", "gomag_assets"],
-        cwd=ROOT,
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    done = _run([BIN / "dagster", "definitions", "validate", "-m", "gomag_assets"], _env(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_dg_checks_and_lists_the_definitions(tmp_path):
     checked, listed = (
-        subprocess.run(
-            [BIN / "dg", *command],
-            cwd=ROOT,
-            env=_env(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        _run([BIN / "dg", *command], _env(tmp_path))
         for command in (("check", "defs"), ("list", "defs", "--json"))
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -78,23 +69,11 @@ def _latest_figures(instance: DagsterInstance, asset: str, day: str) -> tuple[in
 
 def test_partition_range_backfill_from_the_cli(tmp_path, demo_shop):
     env = _shop_env(tmp_path, demo_shop)
-    done = subprocess.run(
-        [
-            BIN / "dagster",
-            "asset",
-            "materialize",
-            "-m",
-            "gomag_assets",
-            "--select",
-            "*",
-            "--partition-range",
-            f"{DAY}...{DAY + dt.timedelta(days=2)}",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    days = f"{DAY}...{DAY + dt.timedelta(days=2)}"
+    done = _run(
+        [BIN / "dagster", "asset", "materialize", "-m", "gomag_assets", "--select", "*"]
+        + ["--partition-range", days],
+        env,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     expected = sum(len(demo_shop.orders_for_day(DAY + dt.timedelta(days=n))) for n in range(3))
@@ -142,9 +121,7 @@ def test_partition_range_backfill_from_the_cli(tmp_path, demo_shop):
 def test_one_asset_from_the_dg_cli_runs_only_that_stage(tmp_path, demo_shop):
     env = _shop_env(tmp_path, demo_shop)
     launch = [BIN / "dg", "launch", "--partition", DAY.isoformat(), "--assets"]
-    raw = subprocess.run(
-        [*launch, "raw_orders"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    raw = _run([*launch, "raw_orders"], env)
     assert raw.returncode == 0, raw.stderr[-3000:]
     store = OrderStore(db_path=env["GOMAG_DB_PATH"])
     assert store.count_raw_orders(DAY.isoformat()) == len(demo_shop.orders_for_day(DAY))
@@ -152,14 +129,7 @@ def test_one_asset_from_the_dg_cli_runs_only_that_stage(tmp_path, demo_shop):
     with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         assert _latest_figures(instance, "validated_orders", DAY.isoformat())[0] == 0
 
-    rest = subprocess.run(
-        [*launch, "validated_orders,imported_orders"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    rest = _run([*launch, "validated_orders,imported_orders"], env)
     assert rest.returncode == 0, rest.stderr[-3000:]
     statuses = store.status_counts(partition_date=DAY.isoformat())
     assert sum(statuses.values()) == len(demo_shop.orders_for_day(DAY))
@@ -169,13 +139,9 @@ def test_one_asset_from_the_dg_cli_runs_only_that_stage(tmp_path, demo_shop):
 
 
 def test_an_invalid_setting_is_one_clear_line(tmp_path):
-    done = subprocess.run(
+    done = _run(
         [sys.executable, "-m", "gomag_assets.demo.run", "--days", "1"],
-        cwd=ROOT,
-        env=_env(tmp_path, GOMAG_START_DATE="2024-02-30"),
-        capture_output=True,
-        text=True,
-        timeout=120,
+        _env(tmp_path, GOMAG_START_DATE="2024-02-30"),
     )
     assert done.returncode != 0
     lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -204,13 +170,8 @@ def test_one_shops_range_backfill_from_the_dg_cli_is_one_run_of_that_shop(tmp_pa
         GOMAG_KEY_BAKERY_MD=bakery.api_key,
     )
     days = f"{DAY}...{DAY + dt.timedelta(days=1)}"
-    done = subprocess.run(
-        [BIN / "dg", "launch", "--assets", "group:vending_ro", "--partition-range", days],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = _run(
+        [BIN / "dg", "launch", "--assets", "group:vending_ro", "--partition-range", days], env
     )
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -6,18 +6,19 @@ another, each run in its own process (``DefaultRunLauncher``). Two backfills ove
 are launched at once over GraphQL; the test then reads the instance (when each run started and
 ended) and the store (which orders each run stored).
 
-Why the runs overlap on a busy machine: both backfills are launched before the daemon starts,
-so its first backfill pass queues both runs (one per backfill: single-run backfill policy) and
-one dequeue launches both; each run then spends many seconds starting its process and its
-steps' processes, far more than the one-second dequeue interval that could separate the two
-launches. Days per backfill hardly matter: each takes about a second.
+Why the runs overlap however busy the machine is: the shop holds each backfill's first order
+page until the other backfill has asked for one too (``Rendezvous``, a thin fault injector in the
+shop's request counter). Two runs in progress at once are what makes that happen; with one run at
+a time the wait times out, and the overlap test fails as it should.
 """
 
 import datetime as dt
 import os
+import re
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,7 @@ from support.dagster_processes import REPO, DagsterProcesses, clocked_workspace
 from support.days import DAY, SHOP_TIMEZONE
 
 from gomag_assets.demo import DemoShop, DemoShopConfig
+from gomag_assets.demo.faults import RecordedRequest
 
 if TYPE_CHECKING:  # imported for its name only: pytest would try to collect a Test* class
     from support.postgres import TestServer
@@ -56,6 +58,42 @@ BACKFILL_TIMEOUT = 180.0
 ORDER_STORE_POOL = "gomag_order_store"
 """The pool of every step that writes the store, as the assets declare it and deploy/dagster.yaml
 limits it."""
+
+
+RENDEZVOUS_TIMEOUT = 90.0
+"""Seconds from the first held page until the shop stops holding pages: far above the gap
+between two runs' starts on a busy machine, within what the client's retries tolerate (6
+attempts of 30 s), and short enough that one run at a time still finishes both backfills."""
+
+
+class Rendezvous:
+    """Holds the order pages of each backfill until every backfill has asked for a page."""
+
+    def __init__(self, ranges: list[list[dt.date]]) -> None:
+        self._backfill_of = {day.isoformat(): n for n, days in enumerate(ranges) for day in days}
+        self._backfills = len(ranges)
+        self._seen: set[int] = set()
+        self._deadline: float | None = None
+        self._all_seen = threading.Condition()
+
+    def count_request(
+        self, count_request: Callable[[RecordedRequest], None], request: RecordedRequest
+    ) -> None:
+        """Count ``request`` as the shop does, then wait while another backfill has not asked."""
+        count_request(request)
+        start = re.search(r"startDate=(\d{4}-\d{2}-\d{2})", request.path)
+        backfill = self._backfill_of.get(start.group(1)) if start else None
+        if backfill is None:
+            return
+        with self._all_seen:
+            self._seen.add(backfill)
+            self._all_seen.notify_all()
+            if self._deadline is None:
+                self._deadline = time.monotonic() + RENDEZVOUS_TIMEOUT
+            self._all_seen.wait_for(
+                lambda: len(self._seen) == self._backfills,
+                timeout=max(0.0, self._deadline - time.monotonic()),
+            )
 
 
 @dataclass
@@ -122,6 +160,13 @@ def deployment(
         DemoShop(DemoShopConfig(clock=lambda: shop_now)).serving() as shop,
         pytest.MonkeyPatch.context() as patch,
     ):
+        counted = shop.traffic.count_request
+        rendezvous = Rendezvous(RANGES)
+        patch.setattr(
+            shop.traffic,
+            "count_request",
+            lambda request: rendezvous.count_request(counted, request),
+        )
         patch.setenv("DAGSTER_PG_URL", instance_url)  # for this process's instance below
         env = {
             **os.environ,

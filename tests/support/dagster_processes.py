@@ -75,15 +75,21 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """SIGTERM the process's group, then SIGKILL whatever is left of it after ``timeout``."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=timeout)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+def _stop(processes: list[subprocess.Popen], timeout: float = 20.0) -> None:
+    """SIGTERM every process's group at once, then SIGKILL whatever is left after ``timeout``.
+
+    All at once: the webserver and the daemon each take seconds to shut down, and waiting for
+    one before telling the other doubles that."""
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @dataclass
@@ -154,8 +160,7 @@ class DagsterProcesses:
         return False
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            _stop(process)
+        _stop(list(self.processes.values()))
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(
