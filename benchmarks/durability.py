@@ -107,7 +107,7 @@ def targets(prefix: str, counted: Durability | None) -> list[Comparison]:
             f"{naive.per_thousand_text} {counted.unit} ({naive.writer})",
             f"the tiered store: {store.per_thousand_text}",
             naive_vs_store,
-            ratio(naive_vs_store, 0),
+            f"{naive_vs_store:,.0f}×",
             f"≥ {NAIVE_BOUND}×",
             naive_vs_store >= NAIVE_BOUND,
         ),

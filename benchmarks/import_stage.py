@@ -179,10 +179,10 @@ def _flush_details(flushes: Durability | None, days: int) -> str:
     return (
         f"{title}\n\nCounted with `strace -f -y` around a child process that writes the "
         "orders into a new file (starting Python and making the file flush nothing). In WAL "
-        "mode the database file is flushed once per checkpoint: the store checkpointed "
-        f"{store.where['database file']} times for {store.orders:,} orders in {days} days "
+        "mode the database file is flushed once per checkpoint. Checkpoints: the store "
+        f"{store.where['database file']} for {store.orders:,} orders in {days} days "
         f"({store.count / days:.3g} flushes a day), the ceiling "
-        f"{ceiling.where['database file']} times in one transaction. Each `save_orders_batch` "
+        f"{ceiling.where['database file']} for its one transaction. Each `save_orders_batch` "
         "opens its own connection, and when the last connection to a file closes SQLite "
         "checkpoints the WAL and deletes it: a day then costs the new WAL's first frame and "
         "its directory entry, and the checkpoint's WAL and database-file flushes. (a-days), "
