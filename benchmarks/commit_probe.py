@@ -1,11 +1,12 @@
-"""Child process the import stage runs under ``strace -c``, to count the flushes a writer makes.
+"""Child process the import stage runs under ``strace``, to count the flushes a writer makes.
 
-    python -m benchmarks.commit_probe naive|store ORDERS DB_PATH [DAY_SIZE]
+    python -m benchmarks.commit_probe naive|ceiling|ceiling-days|store ORDERS DB_PATH [DAY_SIZE]
 
 Writes ``ORDERS`` synthetic orders into the empty store at ``DB_PATH`` (made beforehand, in
-rollback-journal mode for the naive loop) with the naive durable loop or the tiered store (days
-of ``DAY_SIZE``). Making the store and starting Python flush nothing, so every ``fsync`` or
-``fdatasync`` counted is the writing's own.
+rollback-journal mode for the naive loop) with the naive durable loop, the bare ``executemany``
+ceiling (one transaction, or one per day of ``DAY_SIZE``, a connection each) or the tiered store
+(days of ``DAY_SIZE``). Making the store and
+starting Python flush nothing, so every ``fsync`` or ``fdatasync`` counted is the writing's own.
 """
 
 import sys
@@ -20,10 +21,15 @@ def main(argv: list[str]) -> None:
     orders = synthetic.validated_orders(count)
     if writer == "naive":
         writers.naive_durable_loop(path, orders)
+    elif writer == "ceiling":
+        writers.bare_executemany(path, orders)
+    elif writer == "ceiling-days":
+        for day in writers.days_of(orders, day_size):
+            writers.bare_executemany(path, day)
     elif writer == "store":
         writers.tiered_store(path, writers.days_of(orders, day_size))
     else:
-        raise SystemExit(f"unknown writer {writer!r}: choose naive or store")
+        raise SystemExit(f"unknown writer {writer!r}: choose naive, ceiling, ceiling-days or store")
 
 
 if __name__ == "__main__":

