@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pipeline import materialize_day
 from support.loopback import Answer
+from support.retries import SLOW_PAGE_SECONDS
 
 from gomag_assets.constants import SYNTHETIC_ID_PREFIX
 from gomag_assets.demo import STATUSES, DemoShop, DemoShopConfig
@@ -208,11 +209,11 @@ def test_updated_since_returns_only_orders_changed_since(
 def test_transient_fault_is_retried_then_the_window_completes(
     shop_factory: ShopFactory, api_factory: ApiFactory, fault: str
 ) -> None:
-    shop = shop_factory(slow_seconds=2.0, retry_after_seconds=None)
+    shop = shop_factory(slow_seconds=SLOW_PAGE_SECONDS, retry_after_seconds=None)
     expected = _expected_ids(shop)
     shop.faults.queue("ok", fault)
 
-    result = api_factory(shop, page_limit=20, timeout_seconds=0.3).fetch_orders(DAY, DAY)
+    result = api_factory(shop, page_limit=20).fetch_orders(DAY, DAY)
 
     assert _ids(result) == expected
     assert result.retries == 1
@@ -533,8 +534,8 @@ def test_sends_the_gomag_headers_and_keeps_the_key_out_of_the_url(
 def test_api_key_never_appears_in_logs_errors_or_reprs(
     shop_factory: ShopFactory, api_factory: ApiFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    shop = shop_factory(api_key=SECRET, retry_after_seconds=0, slow_seconds=1.0)
-    api = api_factory(shop, max_attempts=4, timeout_seconds=0.2)
+    shop = shop_factory(api_key=SECRET, retry_after_seconds=0, slow_seconds=SLOW_PAGE_SECONDS)
+    api = api_factory(shop, max_attempts=4)
     caplog.set_level(logging.DEBUG)
     shop.faults.queue("429", "drop", "slow")
     result = api.fetch_orders(DAY, DAY, log=logging.getLogger("test.gomag"))

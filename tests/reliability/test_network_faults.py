@@ -18,6 +18,7 @@ import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult
 from pipeline import materializations, materialize_day
 from support.days import DAY
+from support.retries import FAST_RETRIES, SLOW_PAGE_SECONDS
 
 from gomag_assets.definitions import build_definitions
 from gomag_assets.demo import DemoShop
@@ -51,12 +52,12 @@ GUARANTEE = "network faults"
 @pytest.fixture
 def shop(shop_factory) -> DemoShop:
     """The default demo day, Retry-After short, ``slow`` well past the client timeout."""
-    return shop_factory(retry_after_seconds=0.05, slow_seconds=1.0)
+    return shop_factory(retry_after_seconds=0.05, slow_seconds=SLOW_PAGE_SECONDS)
 
 
 @pytest.fixture
 def api(shop, api_factory) -> GoMagApi:
-    return api_factory(shop, page_limit=PAGE_LIMIT, max_attempts=3, timeout_seconds=0.25)
+    return api_factory(shop, page_limit=PAGE_LIMIT, max_attempts=3)
 
 
 def _shop_payloads(shop: DemoShop, day: dt.date = DAY) -> dict[str, str]:
@@ -197,7 +198,7 @@ def test_a_rate_limited_shop_is_waited_out_with_or_without_retry_after(
     [
         ("503", "GoMagApiError", "HTTP 503 (gave up after 3 attempts)"),
         ("429", "GoMagRateLimited", "HTTP 429 Too Many Requests (gave up after 3 attempts)"),
-        ("slow", "GoMagApiError", "no answer within 0.25s"),
+        ("slow", "GoMagApiError", f"no answer within {FAST_RETRIES['timeout_seconds']:g}s"),
         ("drop", "GoMagApiError", "connection failed: RemoteProtocolError"),
         ("truncated", "GoMagApiError", "truncated or invalid JSON"),
         ("html_200", "GoMagApiError", "an HTML page instead of JSON"),

@@ -30,7 +30,7 @@ from dagster import (
 from pipeline import materialize_day
 from support.days import DAY
 from support.loopback import Answer, Request
-from support.retries import FAST_RETRIES
+from support.retries import FAST_RETRIES, SLOW_PAGE_SECONDS
 
 from gomag_assets.automation.alerts import API_KEY_ENV, WEBHOOK_ENV
 from gomag_assets.definitions import build_definitions
@@ -42,8 +42,6 @@ GUARANTEE = "secrets"
 API_KEY = "SECRET-KEY-7f3a91c4e2b8d6a0"
 WRONG_KEY = "SECRET-KEY-WRONG-0c1d2e3f4a5b"
 HOOK_TOKEN = "SECRET-HOOK-5b2e8f1d9c7a3e4f"
-FAST = FAST_RETRIES | {"timeout_seconds": 0.25}
-"""Fast retries, and a timeout well under the demo shop's ``slow`` fault."""
 
 
 def _echo_the_key(request: Request) -> Answer:
@@ -98,7 +96,7 @@ def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
     hook_url = f"{listener.url}/hook/{HOOK_TOKEN}"
     db_path = tmp_path / "store" / "gomag.sqlite"
     db_path.parent.mkdir()
-    shop = shop_factory(api_key=API_KEY, retry_after_seconds=0.05, slow_seconds=1.0)
+    shop = shop_factory(api_key=API_KEY, retry_after_seconds=0.05, slow_seconds=SLOW_PAGE_SECONDS)
     for name, value in {
         API_KEY_ENV: API_KEY,
         "GOMAG_WRONG_KEY": WRONG_KEY,
@@ -118,7 +116,7 @@ def test_no_secret_reaches_logs_events_metadata_alerts_files_or_databases(
     late_sensor = definitions.resolve_sensor_def("gomag_late_updates")
 
     def api(key: str = API_KEY_ENV, **fields) -> GoMagApi:
-        fields = {"api_url": shop.base_url, "page_limit": 10, **FAST, **fields}
+        fields = {"api_url": shop.base_url, "page_limit": 10, **FAST_RETRIES, **fields}
         return GoMagApi(api_key=EnvVar(key), **fields)
 
     home = tmp_path / "dagster_home"
@@ -221,7 +219,7 @@ def test_the_scan_finds_a_key_handed_to_dagster_as_plain_text(tmp_path, demo_sho
     run's job snapshot, and the scan finds it there. Production wires it through ``EnvVar``."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    literal = GoMagApi(api_url=demo_shop.base_url, api_key=demo_shop.api_key, **FAST)
+    literal = GoMagApi(api_url=demo_shop.base_url, api_key=demo_shop.api_key, **FAST_RETRIES)
     with instance_for_test(temp_dir=str(home)) as instance:
         assert materialize_day(
             DAY, literal, store, instance=instance, selection=["raw_orders"]

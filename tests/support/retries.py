@@ -6,3 +6,8 @@ FAST_RETRIES = {
     "backoff_max_seconds": 0.05,
     "timeout_seconds": 2.0,
 }
+
+SLOW_PAGE_SECONDS = 10.0
+"""How long the demo shop's ``slow`` fault stalls: always past the client timeout above, which is
+itself far above what a normal page takes on a busy machine (a shorter timeout made a normal
+page time out under load, and a test counting retries saw one too many)."""
