@@ -70,10 +70,10 @@ def run(sizes: CliBackfillSizes, workdir: Path, *, profile: bool = False) -> Sta
     )
     days = [FIRST_DAY + dt.timedelta(days=n) for n in range(sizes.days)]
     volumes = [len(shop.listing(day, day)) for day in days]  # builds the orders, untimed
-    runner = _Runner(workdir, instance_environment(workdir / "cli_backfill_home"))
+    home = instance_environment(workdir / "cli_backfill_home")
     runs: dict[str, list[Measured]] = {"floor": [], "cli": [], "short cli": []}
     with shop.serving():
-        runner.serve(shop)
+        runner = _Runner(workdir, home, shop)
         for _ in range(sizes.rounds):
             runs["floor"].append(runner.floor(sizes.days))
             runs["cli"].append(runner.cli(sizes.days))
@@ -160,16 +160,14 @@ def _report(
 
 
 class _Runner:
-    """Starts the floor and the CLI as child processes, each against a new database."""
+    """Starts the floor and the CLI as child processes against the serving ``shop``, each
+    against a new database; ``env`` is the CLI's environment (its ``DAGSTER_HOME``)."""
 
-    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str], shop: DemoShop) -> None:
         self._workdir = workdir
-        self._env = env
-        self._runs = 0
-
-    def serve(self, shop: DemoShop) -> None:
         self._url, self._key = shop.base_url, shop.api_key
-        self._env = self._env | {"GOMAG_API_URL": self._url, "GOMAG_API_KEY": self._key}
+        self._env = env | {"GOMAG_API_URL": self._url, "GOMAG_API_KEY": self._key}
+        self._runs = 0
 
     def floor(self, days: int) -> Measured:
         database = self._database("floor")
