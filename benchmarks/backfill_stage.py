@@ -1,5 +1,5 @@
-"""End-to-end: the job over a 30-day range as one run, next to the stages run alone, and its
-peak memory next to a 3-day run.
+"""End-to-end in process: the job over a 30-day range as one run, next to the stages run alone.
+How the same backfill fares through the CLI, and its peak memory, is ``cli_backfill_stage``.
 
 The demo shop serves from this process (its orders built before any timing); every
 measurement runs in a child process of its own (``backfill_worker``), so each has its own peak
@@ -18,6 +18,7 @@ from typing import Any
 
 from benchmarks.report import Comparison, StageReport, markdown_table, ratio
 from gomag_assets.demo import DemoShop, DemoShopConfig
+from gomag_assets.wording import counted
 
 FIRST_DAY = dt.date(2025, 9, 1)
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -26,13 +27,12 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 @dataclass(frozen=True)
 class BackfillSizes:
     days: int = 30
-    short_days: int = 3
     orders_per_day: int = 3_000
     rounds: int = 3
     """Runs of each measurement; the fastest counts for time, the largest for memory."""
 
 
-QUICK = BackfillSizes(days=2, short_days=1, orders_per_day=100, rounds=1)
+QUICK = BackfillSizes(days=2, orders_per_day=100, rounds=1)
 
 
 def run(sizes: BackfillSizes, workdir: Path, *, profile: bool = False) -> StageReport:
@@ -40,22 +40,20 @@ def run(sizes: BackfillSizes, workdir: Path, *, profile: bool = False) -> StageR
     days = [FIRST_DAY + dt.timedelta(days=n) for n in range(sizes.days)]
     volumes = [len(shop.listing(day, day)) for day in days]  # builds the orders, untimed
     directory = Path(tempfile.mkdtemp(prefix="backfill_", dir=workdir))
-    runs: dict[str, list[dict[str, Any]]] = {"stages": [], "job": [], "short job": []}
+    runs: dict[str, list[dict[str, Any]]] = {"stages": [], "job": []}
     with shop.serving():
         worker = _Worker(shop, directory)
         for _ in range(sizes.rounds):
             runs["stages"].append(worker.run("stages", sizes.days))
             runs["job"].append(worker.run("job", sizes.days))
-            runs["short job"].append(worker.run("job", sizes.short_days))
         if profile:
             worker.profile(sizes.days)
     stages = min(runs["stages"], key=lambda measured: measured["wall"])
     job = min(runs["job"], key=lambda measured: measured["wall"])
     peak = max(measured["peak_kib"] for measured in runs["job"])
-    short_peak = max(measured["peak_kib"] for measured in runs["short job"])
     if job["orders"] != stages["orders"] or job["orders"] != sum(volumes):
         raise AssertionError(f"the job accounted for {job['orders']} orders of {sum(volumes)}")
-    return _report(sizes, volumes, stages, job, runs, peak, short_peak)
+    return _report(sizes, volumes, stages, job, runs, peak)
 
 
 def _report(
@@ -65,7 +63,6 @@ def _report(
     job: dict[str, Any],
     runs: dict[str, list[dict[str, Any]]],
     peak: int,
-    short_peak: int,
 ) -> StageReport:
     orders = sum(volumes)
     report = StageReport()
@@ -81,15 +78,6 @@ def _report(
             job["wall"] / stages["wall"] <= 2,
             ratio(job["cpu"] / stages["cpu"]),
         ),
-        Comparison(
-            f"peak memory, {sizes.days}-day vs {sizes.short_days}-day backfill",
-            f"{peak / 1024:,.0f} MiB",
-            f"the {sizes.short_days}-day run: {short_peak / 1024:,.0f} MiB",
-            peak / short_peak,
-            ratio(peak / short_peak),
-            "≤ 1.2×",
-            peak / short_peak <= 1.2,
-        ),
     ]
     report.figures += [
         (
@@ -97,7 +85,6 @@ def _report(
             f"{orders / job['wall']:,.0f} orders/s, {stages['items'] / job['wall']:,.0f} items/s, "
             f"peak RSS {peak / 1024:,.0f} MiB",
         ),
-        (f"{sizes.short_days}-day backfill", f"peak RSS {short_peak / 1024:,.0f} MiB"),
         (
             "Python + Dagster + the definitions, before the run starts",
             f"RSS {job['rss_before_kib'] / 1024:,.0f} MiB",
@@ -128,13 +115,8 @@ def _report(
             ),
         )
         for what, largest, measured_runs in (
-            (f"stages alone, {_days(sizes.days)}", max(volumes), runs["stages"]),
-            (f"job, {_days(sizes.days)}", max(volumes), runs["job"]),
-            (
-                f"job, {_days(sizes.short_days)}",
-                max(volumes[: sizes.short_days]),
-                runs["short job"],
-            ),
+            (f"stages alone, {counted(sizes.days, 'day')}", max(volumes), runs["stages"]),
+            (f"job, {counted(sizes.days, 'day')}", max(volumes), runs["job"]),
         )
     ]
     report.details.append(
@@ -177,10 +159,6 @@ _STAGES = (
         "reads the validated orders back; run records; status counts, money and checks per day",
     ),
 )
-
-
-def _days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
 
 
 class _Worker:

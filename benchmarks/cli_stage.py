@@ -44,11 +44,7 @@ class Measured:
 def run(sizes: CliSizes, workdir: Path) -> StageReport:
     shop = DemoShop(DemoShopConfig(orders_per_day=sizes.orders_per_day))
     orders = len(shop.listing(DAY, DAY))  # builds the day's orders, untimed
-    home = workdir / "cli_home"
-    home.mkdir()
-    shutil.copy(REPOSITORY / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOMAG_", "DAGSTER_"))}
-    env["DAGSTER_HOME"] = str(home)
+    env = instance_environment(workdir / "cli_home")
     noop, project = [], []
     with shop.serving():
         env |= {"GOMAG_API_URL": shop.base_url, "GOMAG_API_KEY": shop.api_key}
@@ -87,6 +83,15 @@ def run(sizes: CliSizes, workdir: Path) -> StageReport:
         ),
     ]
     return report
+
+
+def instance_environment(home: Path) -> dict[str, str]:
+    """This environment without any ``GOMAG_``/``DAGSTER_`` setting, and ``DAGSTER_HOME`` a new
+    directory ``home`` holding the project's instance settings (deploy/local/dagster.yaml)."""
+    home.mkdir()
+    shutil.copy(REPOSITORY / "deploy" / "local" / "dagster.yaml", home / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOMAG_", "DAGSTER_"))}
+    return env | {"DAGSTER_HOME": str(home)}
 
 
 def _materialize(env: dict[str, str], *target: str) -> Measured:

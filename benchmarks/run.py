@@ -4,8 +4,9 @@
     .venv/bin/python -m benchmarks.run --quick # smoke run on tiny sizes, writes no file
 
 Prints the table and writes it into BENCHMARKS.md (between its markers; the prose around them
-is kept). Stages: import (store), validation, fetch, backfill (end-to-end and memory), cli
-(seconds per run through Dagster's CLI), postgres (the store on PostgreSQL, and day-runs in
+is kept). Stages: import (store), validation, fetch, backfill (end-to-end in process), cli
+(seconds per run through Dagster's CLI), cli_backfill (a 30-day backfill through the CLI vs the
+floor pipeline, and its peak memory), postgres (the store on PostgreSQL, and day-runs in
 parallel).
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from benchmarks import (
     backfill_stage,
+    cli_backfill_stage,
     cli_stage,
     fetch_stage,
     import_stage,
@@ -28,7 +30,7 @@ from benchmarks import (
     validation_stage,
 )
 
-STAGES = ("import", "validation", "fetch", "backfill", "cli", "postgres")
+STAGES = ("import", "validation", "fetch", "backfill", "cli", "cli_backfill", "postgres")
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
@@ -72,6 +74,9 @@ def _run_stage(stage: str, quick: bool, workdir: Path, profile: bool) -> report.
         return fetch_stage.run(fetch_stage.QUICK if quick else fetch_stage.FetchSizes())
     if stage == "cli":
         return cli_stage.run(cli_stage.QUICK if quick else cli_stage.CliSizes(), workdir)
+    if stage == "cli_backfill":
+        sizes = cli_backfill_stage.QUICK if quick else cli_backfill_stage.CliBackfillSizes()
+        return cli_backfill_stage.run(sizes, workdir, profile=profile)
     if stage == "postgres":
         return postgres_stage.run(postgres_stage.QUICK if quick else postgres_stage.PostgresSizes())
     sizes = backfill_stage.QUICK if quick else backfill_stage.BackfillSizes()

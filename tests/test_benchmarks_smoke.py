@@ -4,6 +4,7 @@ Not a benchmark: the figures of a quick run mean nothing, only that the suite wo
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,28 @@ def test_quick_run_writes_the_table_between_the_markers_and_keeps_the_prose(tmp_
     assert "| normalize + validate (pandera) |" in written
     assert "| fetch, shop limited to R = 20 requests/s" in written
     assert "## Targets" in finished.stdout
+
+
+@pytest.mark.slow
+def test_quick_cli_backfill_stage_counts_every_order_and_reads_the_cli_process_peak(tmp_path):
+    """The CLI backfill stage on tiny sizes: it raises unless the floor and every CLI run
+    account for each order the shop listed, so a clean exit means the orders were counted in
+    and out; the peak it reports is the CLI process's own, above Dagster's start-up alone."""
+    output = tmp_path / "BENCHMARKS.md"
+    finished = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "cli_backfill"]
+        + ["--output", str(output), "--workdir", str(tmp_path)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert finished.returncode == 0, finished.stderr
+    written = output.read_text()
+    assert "| 2-day backfill through the CLI (`--partition-range`), 100 orders/day |" in written
+    assert "| CLI, 1 day |" in written
+    peak = re.search(r"\| peak RSS \(`VmHWM`\) of the CLI process[^|]*\| ([0-9,]+) MiB", written)
+    assert peak is not None and int(peak[1].replace(",", "")) > 100  # Dagster alone is more
 
 
 @pytest.mark.slow

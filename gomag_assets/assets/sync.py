@@ -6,7 +6,7 @@ order MALFORMED) or whose import does not balance is refused: the other days go 
 fails at the end naming the refused days.
 """
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from dagster import (
@@ -96,17 +96,8 @@ class OrderSync:
             words.append(landed.summary())
             yield self._materialization(raw, day, landed.metadata())
         if validated in selected:
-            judged = validated_orders.validate_day(
-                day, self.config, self.order_store, run_id, self.timezone
-            )
-            words.append(judged.summary())
-            yield self._materialization(validated, day, judged.metadata())
-            warn_share = self.config.malformed_warn_share
-            yield from self._checks(
-                checks.malformed_share(validated, judged, warn_share),
-                checks.column_schema(validated, judged),
-            )
-            if judged.feed_changed and imported_key in selected:
+            feed_changed = yield from self._validated(day, words)
+            if feed_changed and imported_key in selected:
                 self.refused[day] = "every order is MALFORMED, so the day was not imported"
                 words.append("import skipped: every order is MALFORMED")
                 return
@@ -123,6 +114,22 @@ class OrderSync:
             elif day == self.today:
                 today = {"partition": day, "run_id": run_id}
                 yield AssetMaterialization(self.keys.today, metadata=today)
+
+    def _validated(self, day: str, words: list[str]) -> Generator[Event, None, bool]:
+        """The day's verdicts reported; returns whether its feed changed. The day's frames
+        are let go when this returns, before the import reads the day back from the store,
+        so a day's peak memory holds one copy of its orders, not two."""
+        key = self.keys.validated
+        judged = validated_orders.validate_day(
+            day, self.config, self.order_store, self.context.run.run_id, self.timezone
+        )
+        words.append(judged.summary())
+        yield self._materialization(key, day, judged.metadata())
+        yield from self._checks(
+            checks.malformed_share(key, judged, self.config.malformed_warn_share),
+            checks.column_schema(key, judged),
+        )
+        return judged.feed_changed
 
     def _materialization(self, key: AssetKey, day: str, figures: dict) -> AssetMaterialization:
         return AssetMaterialization(key, partition=day, metadata={**figures, **self.links})
