@@ -60,6 +60,18 @@ save (measured: COPY + INSERT ... SELECT writes item rows 1.8x as fast as pipeli
 ``executemany`` at 15,000 rows)."""
 _RETRY_CONNECT_SECONDS = 0.2
 
+_UNMEASURED_ORDERS = """
+    SELECT NOT EXISTS (SELECT 1 FROM pg_stats
+                       WHERE schemaname = current_schema() AND tablename = 'orders'
+                         AND attname = 'shop'),
+           EXISTS (SELECT 1 FROM orders)
+"""
+"""Whether ``orders`` has no statistics yet, and whether it has rows. Without statistics (a new
+store, before autovacuum comes by) the planner may take ``orders_by_partition`` for the
+foreign-key checks of every child and run row (``shop = $1``, then a filter on the order id: a
+read of all the shop's orders per check) instead of the primary key, and keep that plan for the
+connection's life: an import slowed with every order already in the store."""
+
 
 class _FlagDumper(Dumper):
     """Python bools as 0/1, as SQLite keeps them: the flag columns are SMALLINT."""
@@ -76,6 +88,9 @@ class PostgresConnection:
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
+        self._staged: set[str] = set()
+        """Tables whose staging table this connection made outside any transaction."""
+        self._orders_measured = False
 
     @property
     def in_transaction(self) -> bool:
@@ -94,18 +109,30 @@ class PostgresConnection:
         cursor.executemany(_format_style(sql), rows)
         return cursor
 
+    def stage(self, inserts: Sequence[Insert]) -> None:
+        """Make the staging tables of ``inserts`` now, outside any transaction: made inside one,
+        a table goes with every rollback to a savepoint taken before it, and is made again."""
+        for insert in inserts:
+            if insert.table not in self._staged:
+                self._conn.execute(_create_staging(insert.table))
+                self._staged.add(insert.table)
+
+    def measure_orders(self) -> None:
+        """``ANALYZE orders`` if it has rows and no statistics; asked until it has them."""
+        if self._orders_measured:
+            return
+        unmeasured, has_rows = self._conn.execute(_UNMEASURED_ORDERS).fetchone()
+        if unmeasured and has_rows:
+            self._conn.execute("ANALYZE orders")  # also makes cached plans on it be made again
+        self._orders_measured = not unmeasured
+
     def copy_in(self, insert: Insert, rows: Sequence[Sequence[Any]]) -> None:
         """``insert`` for every row: ``COPY`` into a temporary table shaped like the target,
-        then one ``INSERT ... SELECT`` with the insert's conflict clause."""
+        then one statement that empties it into the target with the insert's conflict clause."""
         staged = f"staged_{insert.table}"
         columns = ", ".join(insert.columns)
-        # With the target's CHECKs and unique indexes, a row that breaks one fails in the COPY,
-        # which names its line; the group is then split around that row's order, not halved.
-        self._conn.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staged}"
-            f" (LIKE {insert.table} INCLUDING CONSTRAINTS INCLUDING INDEXES)"
-        )
-        self._conn.execute(f"TRUNCATE {staged}")
+        if insert.table not in self._staged:
+            self._conn.execute(_create_staging(insert.table))
         with self._conn.cursor().copy(f"COPY {staged} ({columns}) FROM STDIN") as copy:
             for index, row in enumerate(rows):
                 try:
@@ -114,8 +141,11 @@ class PostgresConnection:
                     if getattr(error, "sqlstate", None):  # the server's: it names its line
                         raise
                     raise RowsFailed(index, error) from error  # a value psycopg cannot send
+        # Emptied by the move itself (no TRUNCATE: it gives the table and its indexes new files,
+        # milliseconds each); a failed move is rolled back with the COPY before it.
         self._conn.execute(
-            f"INSERT INTO {insert.table} ({columns}) SELECT {columns} FROM {staged} "
+            f"WITH moved AS (DELETE FROM {staged} RETURNING {columns}) "
+            f"INSERT INTO {insert.table} ({columns}) SELECT {columns} FROM moved "
             + insert.on_conflict
         )
 
@@ -124,6 +154,16 @@ class PostgresConnection:
 
     def backend_pid(self) -> int:
         return self._conn.info.backend_pid
+
+
+def _create_staging(table: str) -> str:
+    """A temporary table shaped like ``table``. With its CHECKs and unique indexes, a row that
+    breaks one fails in the ``COPY``, which names its line: the group is then split around that
+    row's order, not halved."""
+    return (
+        f"CREATE TEMP TABLE IF NOT EXISTS staged_{table}"
+        f" (LIKE {table} INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+    )
 
 
 @lru_cache(maxsize=256)
@@ -196,6 +236,12 @@ class PostgresDialect:
             conn.execute(
                 "SELECT pg_advisory_xact_lock(?)", (day_lock_key(self._shop, partition_date),)
             )
+
+    def prepare_bulk(self, conn: PostgresConnection, inserts: Sequence[Insert]) -> None:
+        """The staging tables of ``inserts``' ``COPY``, made once per connection; and statistics
+        of ``orders`` once it has rows (see :data:`_UNMEASURED_ORDERS`)."""
+        conn.stage(inserts)
+        conn.measure_orders()
 
     def write_many(
         self, conn: PostgresConnection, statement: Insert | str, rows: Sequence[Sequence[Any]]

@@ -29,6 +29,7 @@ from gomag_assets.resources.order_store.dialect import Dialect, StoreConnection,
 from gomag_assets.resources.order_store.errors_log import MalformedRecord
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
 from gomag_assets.resources.order_store.rows import (
+    BULK_INSERTS,
     SHAPE_ERRORS,
     GroupWriteFailed,
     OrderRows,
@@ -255,7 +256,9 @@ class TieredBatch:
         self._savepoint_open = False
 
     def _begin(self) -> None:
-        """Open the transaction the day's writes go in (see ``Dialect.begin_write``)."""
+        """Open the transaction the day's writes go in (see ``Dialect.begin_write``), on a
+        connection readied for its bulk writes first: a failure there is the connection's too."""
+        self._dialect.prepare_bulk(self._conn, BULK_INSERTS)
         self._dialect.begin_write(self._conn, self._run.partition_date)
 
     def _control(self, statement: str) -> None:
