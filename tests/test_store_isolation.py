@@ -14,6 +14,7 @@ from store_fixtures import (
     assert_every_order_accounted,
     child_rows,
     make_discount,
+    make_item,
     make_malformed,
     make_order,
     make_orders,
@@ -388,6 +389,62 @@ def test_a_fixed_order_that_crashed_on_insert_is_imported_next_run(store):
     assert outcome.statuses["100004"] is OrderStatus.IMPORTED
     assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 9
     assert len(stored_items(store, "100004")) == 3
+
+
+def test_a_stored_order_that_crashes_when_changed_keeps_none_of_its_old_child_rows(store):
+    """The MALFORMED row written for a crash replaces an order the store held: its old lines go
+    (``Decision.replaces`` carried over by ``_insert_single_order``)."""
+    store.save_orders_batch(make_orders(10), run_id="run-1", partition_date=PARTITION)
+    changed = make_orders(10)
+    changed[4]["payload_sha256"] = "f" * 64
+    _poison_line_no_overflow(changed[4])
+
+    outcome = store.save_orders_batch(changed, run_id="run-2", partition_date=PARTITION)
+
+    assert outcome.statuses["100004"] is OrderStatus.MALFORMED
+    assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 9
+    assert child_rows(store, "100004") == dict.fromkeys(CHILD_TABLES, 0)
+    assert row_count(store, "order_items") == 9 * 3
+
+
+def test_orders_the_store_never_held_are_written_without_deleting_lines_first(make_store):
+    """Only orders the store holds can have lines to replace: a first import deletes nothing,
+    a changed order's lines are deleted for it alone."""
+    store = make_store(FaultyStore)
+    deletes = []
+    store.faults.append(_noting_ids(deletes, "DELETE FROM order_"))
+    store.save_orders_batch(make_orders(20), run_id="run-1", partition_date=PARTITION)
+    assert deletes == []
+
+    changed = make_orders(21)
+    changed[7] = make_order(7, version=2, items=[make_item(0, quantity="9")])
+    outcome = store.save_orders_batch(changed, run_id="run-2", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {
+        OrderStatus.IMPORTED: 2,
+        OrderStatus.ALREADY_IMPORTED: 19,
+    }
+    assert deletes == [["default", "100007"]] * len(CHILD_TABLES)
+    assert stored_items(store, "100007") == [
+        (0, "TRC-001", "Tricou bărbați, mărimea L", "9", "19.90", "21", 0)
+    ]
+    assert child_rows(store, "100020") == {
+        "order_items": 3,
+        "order_discounts": 1,
+        "order_addresses": 2,
+    }
+
+
+def _noting_ids(seen: list, prefix: str):
+    """A fault that never fails: notes the bound values of each statement starting with
+    ``prefix``."""
+
+    def fault(conn, sql: str, rows: list) -> bool:
+        if sql.lstrip().startswith(prefix):
+            seen.extend(list(row) for row in rows)
+        return False
+
+    return fault
 
 
 def test_errors_log_is_append_only_across_runs(store):

@@ -190,7 +190,9 @@ class TieredBatch:
     def _insert_single_order(self, decision: Decision, error: BaseException) -> None:
         """Keep an order that cannot be written as it is: MALFORMED, with the crash as reason."""
         marked = mark_malformed(decision.order, crash_reason(error))
-        malformed = Decision(marked, OrderStatus.MALFORMED, marked["error_message"])
+        malformed = Decision(
+            marked, OrderStatus.MALFORMED, marked["error_message"], replaces=decision.replaces
+        )
         with self._savepoint():
             write_rows(self._dialect, self._conn, self._run.shop, [rows_of(malformed, self._run)])
         self._pending.append(malformed)
