@@ -188,6 +188,24 @@ def _poison_at_333_of_500(store: FaultyStore, poison) -> tuple[FaultyStore, list
     return store, rollbacks
 
 
+def test_a_poison_row_alone_in_its_table_names_its_order_without_bisecting(make_store):
+    """Ten orders, one discount line among them, poisoned: on PostgreSQL a write of fewer than
+    ``COPY_FROM_ROWS`` rows goes by ``executemany``, which names no row, but one row names
+    itself."""
+    store = make_store(FaultyStore)
+    rollbacks = []
+    store.faults.append(_noting(rollbacks, "ROLLBACK TO"))
+    orders = [make_order(n, discounts=[]) for n in range(10)]
+    orders[6]["discounts"] = [make_discount(0, value=None)]
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 9, OrderStatus.MALFORMED: 1}
+    assert outcome.statuses["100006"] is OrderStatus.MALFORMED
+    assert len(rollbacks) == 2, "once for the group, once for the poison order alone"
+    assert row_count(store, "order_items") == 9 * 3
+
+
 def test_after_a_poison_order_the_rest_of_its_group_is_retried_in_parts(make_store):
     store = make_store(FaultyStore)
     statements = []
