@@ -131,11 +131,19 @@ class PostgresConnection:
 
     def copy_in(self, insert: Insert, rows: Sequence[Sequence[Any]]) -> None:
         """``insert`` for every row: ``COPY`` into a temporary table shaped like the target,
-        then one statement that empties it into the target with the insert's conflict clause."""
+        then one ``INSERT ... SELECT`` with the insert's conflict clause.
+
+        A staging table made by :meth:`stage` is emptied by that statement itself: a
+        ``TRUNCATE`` gives a table made in an earlier transaction, and its indexes, new files
+        (milliseconds each, on every part a group is retried in). Any other is made here if
+        missing and truncated first: made in the open transaction (a single bulk write's), it
+        is truncated in place, cheaper than deleting its rows.
+        """
         staged = f"staged_{insert.table}"
         columns = ", ".join(insert.columns)
         if insert.table not in self._staged:
             self._conn.execute(_create_staging(insert.table))
+            self._conn.execute(f"TRUNCATE {staged}")
         with self._conn.cursor().copy(f"COPY {staged} ({columns}) FROM STDIN") as copy:
             for index, row in enumerate(rows):
                 try:
@@ -144,13 +152,7 @@ class PostgresConnection:
                     if getattr(error, "sqlstate", None):  # the server's: it names its line
                         raise
                     raise RowsFailed(index, error) from error  # a value psycopg cannot send
-        # Emptied by the move itself (no TRUNCATE: it gives the table and its indexes new files,
-        # milliseconds each); a failed move is rolled back with the COPY before it.
-        self._conn.execute(
-            f"WITH moved AS (DELETE FROM {staged} RETURNING {columns}) "
-            f"INSERT INTO {insert.table} ({columns}) SELECT {columns} FROM moved "
-            + insert.on_conflict
-        )
+        self._conn.execute(_move(insert, staged, emptied=insert.table in self._staged))
 
     def close(self) -> None:
         self._conn.close()
@@ -167,6 +169,18 @@ def _create_staging(table: str) -> str:
         f"CREATE TEMP TABLE IF NOT EXISTS staged_{table}"
         f" (LIKE {table} INCLUDING CONSTRAINTS INCLUDING INDEXES)"
     )
+
+
+def _move(insert: Insert, staged: str, *, emptied: bool) -> str:
+    """The ``INSERT ... SELECT`` of the staged rows into ``insert``'s table; ``emptied``: the
+    staging table is emptied by the same statement."""
+    columns = ", ".join(insert.columns)
+    moved = f"INSERT INTO {insert.table} ({columns}) SELECT {columns} FROM "
+    if emptied:
+        moved = f"WITH moved AS (DELETE FROM {staged} RETURNING {columns}) {moved}moved"
+    else:
+        moved += staged
+    return f"{moved} {insert.on_conflict}"
 
 
 @lru_cache(maxsize=256)
