@@ -94,6 +94,7 @@ class PostgresConnection:
         self._staged: set[str] = set()
         """Tables whose staging table this connection made outside any transaction."""
         self._orders_measured = False
+        """Whether ``orders`` had statistics when this connection last asked."""
 
     @property
     def in_transaction(self) -> bool:

@@ -116,11 +116,11 @@ _RECORD_RUN_ORDER = upsert(
     key=("shop", "run_id", "order_id"),
 )
 
-# An ERROR keeps the order's last good row and child rows; the status alone sends it back to the
-# next run. An order an operator deleted downstream stays deleted.
 BULK_INSERTS = (*(table.insert for table in CHILD_TABLES), _UPSERT_ORDER, _RECORD_RUN_ORDER)
 """Every insert :func:`write_rows` writes in bulk."""
 
+# An ERROR keeps the order's last good row and child rows; the status alone sends it back to the
+# next run. An order an operator deleted downstream stays deleted.
 _UPSERT_ERROR = """
     INSERT INTO orders (
         shop, order_id, order_number, status, error_message, partition_date,
