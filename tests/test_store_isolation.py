@@ -18,6 +18,7 @@ from store_fixtures import (
     make_malformed,
     make_order,
     make_orders,
+    query,
     row_count,
     stored_items,
 )
@@ -451,6 +452,23 @@ def test_orders_the_store_never_held_are_written_without_deleting_lines_first(ma
         "order_discounts": 1,
         "order_addresses": 2,
     }
+
+
+def test_on_postgres_a_new_store_gets_statistics_on_orders_once_it_has_rows(make_store, backend):
+    """Without them the planner may check every child and run row's foreign key by reading all
+    the shop's orders, for the connection's life (``PostgresConnection.measure_orders``)."""
+    if backend != "postgres":
+        pytest.skip("SQLite's foreign keys are checked through the primary key, with or without")
+    store = make_store(chunk_size=100)
+    shop_statistics = (
+        "SELECT count(*) FROM pg_stats WHERE tablename = 'orders' AND attname = 'shop'"
+    )
+    assert query(store, shop_statistics) == [(0,)]
+
+    outcome = store.save_orders_batch(make_orders(300), run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts[OrderStatus.IMPORTED] == 300
+    assert query(store, shop_statistics) == [(1,)]
 
 
 def _noting_ids(seen: list, prefix: str):
