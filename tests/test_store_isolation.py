@@ -14,9 +14,11 @@ from store_fixtures import (
     assert_every_order_accounted,
     child_rows,
     make_discount,
+    make_item,
     make_malformed,
     make_order,
     make_orders,
+    query,
     row_count,
     stored_items,
 )
@@ -185,6 +187,24 @@ def _poison_at_333_of_500(store: FaultyStore, poison) -> tuple[FaultyStore, list
     assert row_count(store, "order_addresses") == 499 * 2
     assert child_rows(store, "100333") == dict.fromkeys(CHILD_TABLES, 0)
     return store, rollbacks
+
+
+def test_a_poison_row_alone_in_its_table_names_its_order_without_bisecting(make_store):
+    """Ten orders, one discount line among them, poisoned: on PostgreSQL a write of fewer than
+    ``COPY_FROM_ROWS`` rows goes by ``executemany``, which names no row, but one row names
+    itself."""
+    store = make_store(FaultyStore)
+    rollbacks = []
+    store.faults.append(_noting(rollbacks, "ROLLBACK TO"))
+    orders = [make_order(n, discounts=[]) for n in range(10)]
+    orders[6]["discounts"] = [make_discount(0, value=None)]
+
+    outcome = store.save_orders_batch(orders, run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {OrderStatus.IMPORTED: 9, OrderStatus.MALFORMED: 1}
+    assert outcome.statuses["100006"] is OrderStatus.MALFORMED
+    assert len(rollbacks) == 2, "once for the group, once for the poison order alone"
+    assert row_count(store, "order_items") == 9 * 3
 
 
 def test_after_a_poison_order_the_rest_of_its_group_is_retried_in_parts(make_store):
@@ -388,6 +408,79 @@ def test_a_fixed_order_that_crashed_on_insert_is_imported_next_run(store):
     assert outcome.statuses["100004"] is OrderStatus.IMPORTED
     assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 9
     assert len(stored_items(store, "100004")) == 3
+
+
+def test_a_stored_order_that_crashes_when_changed_keeps_none_of_its_old_child_rows(store):
+    """The MALFORMED row written for a crash replaces an order the store held: its old lines go
+    (``Decision.replaces`` carried over by ``_insert_single_order``)."""
+    store.save_orders_batch(make_orders(10), run_id="run-1", partition_date=PARTITION)
+    changed = make_orders(10)
+    changed[4]["payload_sha256"] = "f" * 64
+    _poison_line_no_overflow(changed[4])
+
+    outcome = store.save_orders_batch(changed, run_id="run-2", partition_date=PARTITION)
+
+    assert outcome.statuses["100004"] is OrderStatus.MALFORMED
+    assert outcome.counts[OrderStatus.ALREADY_IMPORTED] == 9
+    assert child_rows(store, "100004") == dict.fromkeys(CHILD_TABLES, 0)
+    assert row_count(store, "order_items") == 9 * 3
+
+
+def test_orders_the_store_never_held_are_written_without_deleting_lines_first(make_store):
+    """Only orders the store holds can have lines to replace: a first import deletes nothing,
+    a changed order's lines are deleted for it alone."""
+    store = make_store(FaultyStore)
+    deletes = []
+    store.faults.append(_noting_ids(deletes, "DELETE FROM order_"))
+    store.save_orders_batch(make_orders(20), run_id="run-1", partition_date=PARTITION)
+    assert deletes == []
+
+    changed = make_orders(21)
+    changed[7] = make_order(7, version=2, items=[make_item(0, quantity="9")])
+    outcome = store.save_orders_batch(changed, run_id="run-2", partition_date=PARTITION)
+
+    assert outcome.counts == no_orders() | {
+        OrderStatus.IMPORTED: 2,
+        OrderStatus.ALREADY_IMPORTED: 19,
+    }
+    assert deletes == [["default", "100007"]] * len(CHILD_TABLES)
+    assert stored_items(store, "100007") == [
+        (0, "TRC-001", "Tricou bărbați, mărimea L", "9", "19.90", "21", 0)
+    ]
+    assert child_rows(store, "100020") == {
+        "order_items": 3,
+        "order_discounts": 1,
+        "order_addresses": 2,
+    }
+
+
+def test_on_postgres_a_new_store_gets_statistics_on_orders_once_it_has_rows(make_store, backend):
+    """Without them the planner may check every child and run row's foreign key by reading all
+    the shop's orders, for the connection's life (``PostgresConnection.measure_orders``)."""
+    if backend != "postgres":
+        pytest.skip("SQLite's foreign keys are checked through the primary key, with or without")
+    store = make_store(chunk_size=100)
+    shop_statistics = (
+        "SELECT count(*) FROM pg_stats WHERE tablename = 'orders' AND attname = 'shop'"
+    )
+    assert query(store, shop_statistics) == [(0,)]
+
+    outcome = store.save_orders_batch(make_orders(300), run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts[OrderStatus.IMPORTED] == 300
+    assert query(store, shop_statistics) == [(1,)]
+
+
+def _noting_ids(seen: list, prefix: str):
+    """A fault that never fails: notes the bound values of each statement starting with
+    ``prefix``."""
+
+    def fault(conn, sql: str, rows: list) -> bool:
+        if sql.lstrip().startswith(prefix):
+            seen.extend(list(row) for row in rows)
+        return False
+
+    return fault
 
 
 def test_errors_log_is_append_only_across_runs(store):

@@ -6,7 +6,7 @@ order that crashed on insert into one the store can always keep.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from gomag_assets.constants import OrderStatus, Verdict
@@ -54,6 +54,8 @@ class Decision:
     error_message: str | None = None
     write: bool = True
     """False: the run only records ``status``; the order's stored row stays as it is."""
+    replaces: bool = True
+    """False for an order the store has never held: it has no child rows to delete first."""
 
     @property
     def order_id(self) -> str:
@@ -67,6 +69,12 @@ def decide(order: Mapping[str, Any], stored: StoredOrder | None) -> Decision:
     whole order (see ``StoredOrder.holds``): then it is rewritten once, with every field and
     child row the dict carries, and reported as what it is now (IMPORTED for an imported order).
     """
+    if stored is None:
+        return replace(_decide(order, None), replaces=False)
+    return _decide(order, stored)
+
+
+def _decide(order: Mapping[str, Any], stored: StoredOrder | None) -> Decision:
     if stored is not None and stored.status == OrderStatus.DELETED_IN_ROA:
         return Decision(order, OrderStatus.DELETED_IN_ROA, write=False)
     if order.get("verdict") == Verdict.MALFORMED:

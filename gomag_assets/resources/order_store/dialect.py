@@ -58,6 +58,11 @@ class Dialect(Protocol):
         """Start a write transaction; one of ``partition_date`` waits for any other of that day."""
         ...
 
+    def prepare_bulk(self, conn: StoreConnection, inserts: Sequence["Insert"]) -> None:
+        """Ready a connection for the bulk writes of ``inserts`` in the transaction about to
+        begin; called outside any transaction, before each."""
+        ...
+
     def write_many(
         self, conn: StoreConnection, statement: "Insert | str", rows: Sequence[Sequence[Any]]
     ) -> None:

@@ -116,6 +116,9 @@ _RECORD_RUN_ORDER = upsert(
     key=("shop", "run_id", "order_id"),
 )
 
+BULK_INSERTS = (*(table.insert for table in CHILD_TABLES), _UPSERT_ORDER, _RECORD_RUN_ORDER)
+"""Every insert :func:`write_rows` writes in bulk."""
+
 # An ERROR keeps the order's last good row and child rows; the status alone sends it back to the
 # next run. An order an operator deleted downstream stays deleted.
 _UPSERT_ERROR = """
@@ -157,6 +160,8 @@ class OrderRows(NamedTuple):
     children: tuple[Sequence[tuple[Any, ...]], ...]
     """Rows of each of ``CHILD_TABLES``; none for a MALFORMED order."""
     run_row: tuple[Any, ...]
+    replaces: bool = True
+    """Whether child rows the store may hold for the order are deleted first."""
 
 
 def decide_all(
@@ -187,7 +192,7 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
         run.decided_at,
     )
     if not decision.write:
-        return OrderRows(order_id, None, _NO_CHILDREN, run_row)
+        return OrderRows(order_id, None, _NO_CHILDREN, run_row, False)
     order_row = (
         run.shop,
         order_id,
@@ -202,14 +207,14 @@ def rows_of(decision: Decision, run: RunSlice) -> OrderRows:
         ROW_SHAPE_VERSION,
     )
     if decision.status is OrderStatus.MALFORMED:
-        return OrderRows(order_id, order_row, _NO_CHILDREN, run_row)
+        return OrderRows(order_id, order_row, _NO_CHILDREN, run_row, decision.replaces)
     addresses = order.get("addresses") or ()
     children = (
         _ITEMS.rows((run.shop, order_id), order["items"]),
         _DISCOUNTS.rows((run.shop, order_id), order.get("discounts") or ()),
         _ADDRESSES.rows((run.shop, order_id), addresses, () if run.store_pii else PERSONAL_FIELDS),
     )
-    return OrderRows(order_id, order_row, children, run_row)
+    return OrderRows(order_id, order_row, children, run_row, decision.replaces)
 
 
 class GroupWriteFailed(Exception):
@@ -229,7 +234,7 @@ def write_rows(
     dialect: Dialect, conn: StoreConnection, shop: str, group: Sequence[OrderRows]
 ) -> None:
     """Write a group of the shop's orders: rewritten orders get their row and all their child
-    rows replaced, every order gets a run row.
+    rows replaced (deleted first only for orders the store held), every order gets a run row.
 
     Child rows go in before their order rows (the foreign keys are checked at commit): line
     values are where most rows fail, and a group that fails early wastes less work before its
@@ -238,8 +243,8 @@ def write_rows(
     write = partial(_write_stage, dialect, conn)
     rewritten = [position for position, rows in enumerate(group) if rows.order_row is not None]
     if rewritten:
-        ids = [group[position].order_id for position in rewritten]
-        for table in CHILD_TABLES:
+        ids = [group[position].order_id for position in rewritten if group[position].replaces]
+        for table in CHILD_TABLES if ids else ():
             write(table.delete + _id_list(ids), [[shop, *ids]], _position_unknown)
         for index, table in enumerate(CHILD_TABLES):
             rows = [row for position in rewritten for row in group[position].children[index]]

@@ -114,6 +114,9 @@ class SqliteDialect:
     def begin_write(self, conn: sqlite3.Connection, partition_date: str | None) -> None:
         conn.execute("BEGIN IMMEDIATE")  # the file's write lock serializes every writer
 
+    def prepare_bulk(self, conn: sqlite3.Connection, inserts: Sequence[Insert]) -> None:
+        """Nothing to ready: SQLite's bulk write is ``executemany`` alone."""
+
     def write_many(
         self, conn: sqlite3.Connection, statement: Insert | str, rows: Sequence[Sequence[Any]]
     ) -> None:

@@ -29,6 +29,7 @@ from gomag_assets.resources.order_store.dialect import Dialect, StoreConnection,
 from gomag_assets.resources.order_store.errors_log import MalformedRecord
 from gomag_assets.resources.order_store.lossless_text import is_storable_text
 from gomag_assets.resources.order_store.rows import (
+    BULK_INSERTS,
     SHAPE_ERRORS,
     GroupWriteFailed,
     OrderRows,
@@ -189,7 +190,9 @@ class TieredBatch:
     def _insert_single_order(self, decision: Decision, error: BaseException) -> None:
         """Keep an order that cannot be written as it is: MALFORMED, with the crash as reason."""
         marked = mark_malformed(decision.order, crash_reason(error))
-        malformed = Decision(marked, OrderStatus.MALFORMED, marked["error_message"])
+        malformed = Decision(
+            marked, OrderStatus.MALFORMED, marked["error_message"], replaces=decision.replaces
+        )
         with self._savepoint():
             write_rows(self._dialect, self._conn, self._run.shop, [rows_of(malformed, self._run)])
         self._pending.append(malformed)
@@ -255,7 +258,9 @@ class TieredBatch:
         self._savepoint_open = False
 
     def _begin(self) -> None:
-        """Open the transaction the day's writes go in (see ``Dialect.begin_write``)."""
+        """Open the transaction the day's writes go in (see ``Dialect.begin_write``), on a
+        connection readied for its bulk writes first: a failure there is the connection's too."""
+        self._dialect.prepare_bulk(self._conn, BULK_INSERTS)
         self._dialect.begin_write(self._conn, self._run.partition_date)
 
     def _control(self, statement: str) -> None:
