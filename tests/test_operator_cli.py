@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,10 +152,13 @@ def test_db_url_defaults_to_gomag_db_url_and_a_password_is_never_shown(
     refused = store.db_url.replace("postgres:@", "postgres:s3cret-pw@").replace(
         "/gomag_test_", "/no_such_db_"
     )
+    started = time.monotonic()
     assert main(["--db-url", refused, "summary"]) == 1
+    waited = time.monotonic() - started
     err = capsys.readouterr().err
     assert err.startswith("gomag-orders: order store postgresql://postgres@")
-    assert "does not exist" in err
+    assert "does not exist" in err and "(3D000): the database does not exist; create it" in err
+    assert waited < 10, "a server that answered is not waited for as if it were down (30 s)"
     assert "s3cret-pw" not in err
 
 

@@ -54,6 +54,15 @@ _REFUSALS = {
 """PostgreSQL's answers about the store as a whole, not any one order, and what to do."""
 
 _UNREACHABLE = "the server cannot be reached; start it (or check the URL) and run again"
+_LOGIN_REFUSALS = {
+    "does not exist": "3D000",
+    "password authentication failed": "28P01",
+    "no pg_hba.conf entry": "28000",
+    "too many clients": "53300",
+    "remaining connection slots are reserved": "53300",
+}
+"""How a refused login reads (psycopg gives a failed connection no SQLSTATE, only the server's
+``FATAL:`` text) -> its SQLSTATE: the server answered, so waiting for it would not help."""
 COPY_FROM_ROWS = 16
 """Fewer rows go by ``executemany``. ``COPY`` + ``INSERT ... SELECT`` writes item rows 1.8x as
 fast as pipelined ``executemany`` at 15,000 rows, costs one round trip more, and a failing
@@ -279,10 +288,10 @@ class PostgresDialect:
             raise RowsFailed(named, error) from error
 
     def refuses_writes(self, error: BaseException) -> bool:
-        return getattr(error, "sqlstate", None) in _REFUSALS
+        return _sqlstate(error) in _REFUSALS
 
     def unavailable(self, error: BaseException) -> StoreUnavailable:
-        sqlstate = getattr(error, "sqlstate", None)
+        sqlstate = _sqlstate(error)
         advice = _REFUSALS.get(sqlstate, _UNREACHABLE)
         said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         refused = StoreUnavailable(
@@ -306,3 +315,12 @@ def _copy_line(error: BaseException) -> int | None:
     diag = getattr(error, "diag", None)
     found = _COPY_LINE.match(diag.context or "") if diag is not None else None
     return int(found.group(1)) - 1 if found else None
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    """The error's SQLSTATE; for a login the server refused, the one its ``FATAL:`` text names."""
+    sqlstate = getattr(error, "sqlstate", None)
+    if sqlstate is None and isinstance(error, psycopg.OperationalError) and "FATAL:" in str(error):
+        fatal = str(error).split("FATAL:", 1)[1]
+        sqlstate = next((code for text, code in _LOGIN_REFUSALS.items() if text in fatal), None)
+    return sqlstate
