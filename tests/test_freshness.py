@@ -4,18 +4,21 @@ freshness daemon judges it, and ``gomag_freshness_alert`` tells an operator when
 The daemon's own evaluation runs here, one iteration at a time, against the code location
 loaded in process (the end-to-end test's clocked location, "today" fixed at noon of ``DAY``):
 waiting for the daemon's 30-second loop would only add time. The lag is one minute, the
-shortest GOMAG_FRESHNESS_LAG allows, so the test waits that long once, in real time, because
-the daemon judges materializations by the real clock.
+shortest GOMAG_FRESHNESS_LAG allows. Dagster stamps events and judges freshness by its own clock
+(``dagster._time``), which its ``freeze_time`` sets: the imports and the judgements run at
+chosen instants a minute apart instead of waiting the minute out.
 """
 
 import datetime as dt
 import sys
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context, instance_for_test
 from dagster._core.remote_origin import InProcessCodeLocationOrigin
+from dagster._core.test_utils import freeze_time
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
@@ -25,7 +28,7 @@ from support.days import DAY, SHOP_TIMEZONE
 from gomag_assets.definitions import build_definitions
 from gomag_assets.settings import load_settings
 
-pytestmark = pytest.mark.slow  # waits out the one-minute lag
+pytestmark = pytest.mark.slow  # Dagster runs and the freshness daemon, in process
 
 TODAY = AssetKey("imported_orders_today")
 NOON = dt.datetime.combine(DAY, dt.time(12), SHOP_TIMEZONE)
@@ -78,26 +81,35 @@ def test_a_stale_today_is_flagged_and_alerted_and_a_past_day_backfill_does_not_h
         with build_sensor_context(instance=instance, cursor=cursor) as context:
             return alert_sensor.evaluate_tick(context).cursor
 
+    imported_at = time.time()
+
+    def seconds_after_import(seconds: float) -> AbstractContextManager:
+        """Dagster's clock ``seconds`` after today's import."""
+        return freeze_time(imported_at + seconds)
+
     with (
         instance_for_test() as instance,
         WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget(origin)) as workspace,
     ):
-        _import(definitions, instance, DAY - dt.timedelta(days=2), DAY - dt.timedelta(days=1))
-        before_today = _judge(workspace, instance)
-        cursor = alert_tick(None)
-
-        _import(definitions, instance, DAY, DAY)
-        imported_at = time.monotonic()
-        fresh = _judge(workspace, instance)
-        cursor = alert_tick(cursor)
+        with seconds_after_import(-10):
+            _import(definitions, instance, DAY - dt.timedelta(days=2), DAY - dt.timedelta(days=1))
+            before_today = _judge(workspace, instance)
+            cursor = alert_tick(None)
+        with seconds_after_import(0):
+            _import(definitions, instance, DAY, DAY)
+        with seconds_after_import(1):
+            fresh = _judge(workspace, instance)
+            cursor = alert_tick(cursor)
         assert not settings.alerts_file.exists(), "no alert while today is fresh"
 
-        time.sleep(max(0.0, imported_at + 62 - time.monotonic()))  # the lag, and a margin
-        stale = _judge(workspace, instance)
-        _import(definitions, instance, DAY - dt.timedelta(days=1), DAY - dt.timedelta(days=1))
-        still_stale = _judge(workspace, instance)
-        cursor = alert_tick(cursor)
-        alert_tick(cursor)  # the same FAIL again: no second alert
+        with seconds_after_import(62):  # the lag, and a margin
+            stale = _judge(workspace, instance)
+        with seconds_after_import(63):  # a past day's import must not make today fresh
+            _import(definitions, instance, DAY - dt.timedelta(days=1), DAY - dt.timedelta(days=1))
+        with seconds_after_import(64):
+            still_stale = _judge(workspace, instance)
+            cursor = alert_tick(cursor)
+            alert_tick(cursor)  # the same FAIL again: no second alert
 
     assert before_today == "UNKNOWN", "past days alone say nothing about today"
     assert fresh == "PASS"
