@@ -6,6 +6,7 @@ only, so nothing but Python is needed. ``GOMAG_TEST_POSTGRES_URL`` names a serve
 instead (its user must be allowed to create databases).
 """
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -93,8 +94,11 @@ class LocalPostgres:
         server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
 
     def close(self) -> None:
-        """Stop the server the tests started and remove its folder."""
+        """Stop the server the tests started and remove its folder. Stopped at once: a normal
+        shutdown first writes every database the tests made to disk (~15 s), only to delete it."""
         if self._server is not None:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self.stop_immediately()
             self._server.cleanup()
             shutil.rmtree(self._folder, ignore_errors=True)
 

@@ -125,10 +125,12 @@ class PostgresConnection:
     def stage(self, inserts: Sequence[Insert]) -> None:
         """Make the staging tables of ``inserts`` now, outside any transaction: made inside one,
         a table goes with every rollback to a savepoint taken before it, and is made again."""
-        for insert in inserts:
-            if insert.table not in self._staged:
-                self._conn.execute(_create_staging(insert.table))
-                self._staged.add(insert.table)
+        missing = [insert.table for insert in inserts if insert.table not in self._staged]
+        if missing:
+            with self._conn.transaction():  # one commit, so one WAL flush, for all of them
+                for table in missing:
+                    self._conn.execute(_create_staging(table))
+            self._staged.update(missing)
 
     def measure_orders(self) -> None:
         """``ANALYZE orders`` if it has rows and no statistics; asked until it has them."""
