@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.report import Comparison, StageReport, ratio
+from benchmarks.report import StageReport, at_most, ratio
 from gomag_assets.demo import DemoShop, DemoShopConfig
 
 DAY = dt.date(2025, 9, 4)
@@ -58,14 +58,12 @@ def run(sizes: CliSizes, workdir: Path) -> StageReport:
     best = Measured(min(m.wall for m in project), min(m.cpu for m in project))
     report = StageReport()
     report.comparisons.append(
-        Comparison(
+        at_most(
             f"one day ({orders} orders) through the CLI (`dagster asset materialize`)",
             f"{best.wall:.1f} s",
             f"no-op three-asset run through the same CLI: {best_noop.wall:.1f} s",
             best.wall / best_noop.wall,
-            ratio(best.wall / best_noop.wall),
-            "≤ 1.6×",
-            best.wall / best_noop.wall <= 1.6,
+            1.6,
             ratio(best.cpu / best_noop.cpu),
         )
     )

@@ -50,6 +50,15 @@ def at_least(
     )
 
 
+def at_most(
+    what: str, measured: str, against: str, value: float, bound: float, cpu_ratio_text: str
+) -> Comparison:
+    """A target that holds when the ratio ``value`` is at most ``bound``."""
+    return Comparison(
+        what, measured, against, value, ratio(value), f"≤ {bound}×", value <= bound, cpu_ratio_text
+    )
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]

@@ -15,6 +15,21 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
+def _quick_run(
+    stages: str, tmp_path: Path, output: Path, timeout: float, **env: str
+) -> subprocess.CompletedProcess:
+    """``benchmarks.run --quick`` of ``stages`` into ``output``, its databases in ``tmp_path``."""
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", stages]
+        + ["--output", str(output), "--workdir", str(tmp_path)],
+        cwd=REPOSITORY,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_quick_run_writes_the_table_between_the_markers_and_keeps_the_prose(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(REPOSITORY))
     from benchmarks.report import BEGIN, END
@@ -22,14 +37,7 @@ def test_quick_run_writes_the_table_between_the_markers_and_keeps_the_prose(tmp_
     output = tmp_path / "BENCHMARKS.md"
     stale = f"# Benchmarks\n\nProse before.\n\n{BEGIN}\nSTALE TABLE\n{END}\n\nProse after.\n"
     output.write_text(stale)
-    finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "validation,fetch"]
-        + ["--output", str(output), "--workdir", str(tmp_path)],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    finished = _quick_run("validation,fetch", tmp_path, output, timeout=60)
     assert finished.returncode == 0, finished.stderr
     written = output.read_text()
     assert written.startswith("# Benchmarks\n\nProse before.\n\n" + BEGIN)
@@ -46,14 +54,7 @@ def test_quick_cli_backfill_stage_counts_every_order_and_reads_the_cli_process_p
     account for each order the shop listed, so a clean exit means the orders were counted in
     and out; the peak it reports is the CLI process's own, above Dagster's start-up alone."""
     output = tmp_path / "BENCHMARKS.md"
-    finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "cli_backfill"]
-        + ["--output", str(output), "--workdir", str(tmp_path)],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    finished = _quick_run("cli_backfill", tmp_path, output, timeout=240)
     assert finished.returncode == 0, finished.stderr
     written = output.read_text()
     assert "| 2-day backfill through the CLI (`--partition-range`), 100 orders/day |" in written
@@ -69,14 +70,8 @@ def test_quick_postgres_stage_checks_every_order_and_writes_its_rows(tmp_path, p
     were given, so a clean exit means every order was counted in and out."""
     databases_before = _databases(postgres_server.url)
     output = tmp_path / "BENCHMARKS.md"
-    finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "postgres"]
-        + ["--output", str(output), "--workdir", str(tmp_path)],
-        cwd=REPOSITORY,
-        env=os.environ | {"GOMAG_BENCH_POSTGRES_URL": postgres_server.url},
-        capture_output=True,
-        text=True,
-        timeout=120,
+    finished = _quick_run(
+        "postgres", tmp_path, output, timeout=180, GOMAG_BENCH_POSTGRES_URL=postgres_server.url
     )
     assert finished.returncode == 0, finished.stderr
     written = output.read_text()
