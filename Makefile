@@ -49,6 +49,6 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## Measure each stage next to its ceiling and baseline (~5 minutes); writes BENCHMARKS.md.
+## Measure each stage next to its ceiling and baseline (~14 minutes); writes BENCHMARKS.md.
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
