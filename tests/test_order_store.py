@@ -534,6 +534,21 @@ def test_each_transaction_stamps_its_orders_with_the_time_it_decided_them(make_s
     assert stamps[0] == stamps[1] < stamps[2] == stamps[3]
 
 
+def test_a_day_is_committed_in_chunks_on_sqlite_and_at_once_on_postgres(make_store, backend):
+    """SQLite in WAL mode commits without a flush, so chunks of 500 cost nothing and hold its
+    one write lock a chunk at a time; on PostgreSQL every commit waits for a WAL flush, so a
+    day's valid orders are one transaction (``Dialect.orders_per_transaction``)."""
+    store = make_store(FaultyStore)
+    commits = []
+    store.faults.append(lambda conn, sql, rows: sql == "COMMIT" and commits.append(sql))
+
+    outcome = store.save_orders_batch(make_orders(1_200), run_id="run-1", partition_date=PARTITION)
+
+    assert outcome.counts[OrderStatus.IMPORTED] == 1_200
+    assert len(store.run_orders("run-1")) == 1_200
+    assert len(commits) == {"sqlite": 3, "postgres": 1}[backend]
+
+
 def _pause(commits: list) -> bool:
     """A fault that never fails: lets 20 ms pass at each commit, longer than a stamp's unit."""
     commits.append(time.monotonic())

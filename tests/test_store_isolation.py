@@ -3,8 +3,10 @@ crashes on insert never costs the others their place."""
 
 import copy
 import datetime as dt
+import logging
 import math
 
+import psycopg
 import pytest
 from store_fixtures import (
     BOTH_BACKENDS,
@@ -454,12 +456,15 @@ def test_orders_the_store_never_held_are_written_without_deleting_lines_first(ma
     }
 
 
-def test_on_postgres_a_new_store_gets_statistics_on_orders_once_it_has_rows(make_store, backend):
+def test_on_postgres_a_new_store_gets_statistics_on_orders_in_its_first_transaction(
+    make_store, backend
+):
     """Without them the planner may check every child and run row's foreign key by reading all
-    the shop's orders, for the connection's life (``PostgresConnection.measure_orders``)."""
+    the shop's orders, for the connection's life; a day is one transaction on PostgreSQL, so
+    they are gathered within it, counting its own rows (``PostgresConnection._measure_orders``)."""
     if backend != "postgres":
         pytest.skip("SQLite's foreign keys are checked through the primary key, with or without")
-    store = make_store(chunk_size=100)
+    store = make_store()
     shop_statistics = (
         "SELECT count(*) FROM pg_stats WHERE tablename = 'orders' AND attname = 'shop'"
     )
@@ -469,6 +474,25 @@ def test_on_postgres_a_new_store_gets_statistics_on_orders_once_it_has_rows(make
 
     assert outcome.counts[OrderStatus.IMPORTED] == 300
     assert query(store, shop_statistics) == [(1,)]
+
+
+def test_psycopg_warnings_that_may_quote_a_failing_row_are_dropped(postgres_server, caplog):
+    """Ending a pipeline (or ``COPY``) that an error in the block stopped, psycopg logs the
+    second error it meets, whose text may quote a failing row: a shopper's data, bound for the
+    run's stderr. The store has the first error; the warning is dropped
+    (``postgres._QuietAfterFailure``), other psycopg warnings are not."""
+    psycopg_log = logging.getLogger("psycopg")
+    with (
+        caplog.at_level(logging.WARNING, logger="psycopg"),
+        psycopg.connect(postgres_server.url, autocommit=True) as conn,
+    ):
+        with pytest.raises(RuntimeError, match="the store's own"), conn.pipeline():
+            conn.execute("SELECT 'ana.pop@example.com'::int")
+            raise RuntimeError("the store's own error")
+        psycopg_log.warning("a warning of another kind")
+
+    assert [record.getMessage() for record in caplog.records] == ["a warning of another kind"]
+    assert postgres._QuietAfterFailure in {type(f) for f in psycopg_log.filters}
 
 
 def _noting_ids(seen: list, prefix: str):

@@ -49,6 +49,9 @@ class Dialect(Protocol):
     """Errors of the connection or the server, not of any one order: reconnect and retry."""
     text: TextCodec
     """How validation's text is kept exactly, whatever it holds."""
+    orders_per_transaction: int | None
+    """How many orders a write transaction takes when the store is not told (None: a whole
+    batch): a commit's price differs between the databases."""
 
     def connect(self) -> StoreConnection:
         """A connection in autocommit mode to a store whose tables are up to date."""

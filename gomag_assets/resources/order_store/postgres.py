@@ -2,14 +2,15 @@
 write, and which errors are an order's and which the server's.
 
 Runs of different days write at the same time; every write transaction of a day first takes that
-day's transaction-scoped advisory lock, so two runs of one day take turns chunk by chunk and the
-second sees what the first committed (its orders are then ALREADY_IMPORTED, never imported
-twice). Connections are in autocommit mode and the store issues ``BEGIN``/``COMMIT`` itself,
-as on SQLite. Flags are written 0/1 and money stays decimal text, so both dialects hand back the
-same values.
+day's transaction-scoped advisory lock, so two runs of one day take turns and the second sees
+what the first committed (its orders are then ALREADY_IMPORTED, never imported twice).
+Connections are in autocommit mode and the store issues ``BEGIN``/``COMMIT`` itself, as on
+SQLite. Flags are written 0/1 and money stays decimal text, so both dialects hand back the same
+values.
 """
 
 import hashlib
+import logging
 import re
 import time
 from collections.abc import Sequence
@@ -27,6 +28,22 @@ from gomag_assets.resources.order_store.lossless_text import POSTGRES_TEXT
 from gomag_assets.resources.order_store.postgres_schema import ensure_schema
 from gomag_assets.resources.order_store.sqlite import StoreUnavailable
 
+
+class _QuietAfterFailure(logging.Filter):
+    """Drops psycopg's "error ignored terminating ..." warnings: the error it met while ending a
+    ``COPY`` or a pipeline that an earlier error had stopped. The store has that earlier error
+    and decides the order's fate by it; the warning's text may quote the failing row (a
+    shopper's personal data) and would reach the run's stderr and its compute logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")
+
+
+logging.getLogger("psycopg").addFilter(_QuietAfterFailure())
+
+_NOTHING_DURABLE = "SET LOCAL synchronous_commit = off"
+"""For the transaction that makes a connection's staging tables: temporary tables vanish with
+the session anyway, so its commit need not wait for a WAL flush."""
 _PER_ROW_ERRORS = (
     psycopg.DataError,  # numeric out of range, NUL in text, invalid input for a type
     psycopg.IntegrityError,  # check, not-null, foreign key
@@ -75,14 +92,16 @@ _RETRY_CONNECT_SECONDS = 0.2
 _UNMEASURED_ORDERS = """
     SELECT NOT EXISTS (SELECT 1 FROM pg_stats
                        WHERE schemaname = current_schema() AND tablename = 'orders'
-                         AND attname = 'shop'),
-           EXISTS (SELECT 1 FROM orders)
+                         AND attname = 'shop')
 """
-"""Whether ``orders`` has no statistics yet, and whether it has rows. Without statistics (a new
-store, before autovacuum comes by) the planner may take ``orders_by_partition`` for the
-foreign-key checks of every child and run row (``shop = $1``, then a filter on the order id: a
-read of all the shop's orders per check) instead of the primary key, and keep that plan for the
-connection's life: an import slowed with every order already in the store."""
+"""Whether ``orders`` has no statistics yet. Without them (a new store, before autovacuum comes
+by) the planner may take ``orders_by_partition`` for the foreign-key checks of every child and
+run row (``shop = $1``, then a filter on the order id: a read of all the shop's orders per
+check) instead of the primary key, and keep that plan for the connection's life: an import
+slowed with every order already in the store."""
+_MEASURE_ORDERS = "ANALYZE (SKIP_LOCKED) orders"
+"""Counts the open transaction's own rows. ``SKIP_LOCKED``: its lock lasts until that
+transaction ends, and another day's run measuring at the same time must not wait for it."""
 
 
 class _FlagDumper(Dumper):
@@ -103,7 +122,7 @@ class PostgresConnection:
         self._staged: set[str] = set()
         """Tables whose staging table this connection made outside any transaction."""
         self._orders_measured = False
-        """Whether ``orders`` had statistics when this connection last asked."""
+        """Whether ``orders`` had statistics before this connection's transaction began."""
 
     @property
     def in_transaction(self) -> bool:
@@ -123,48 +142,72 @@ class PostgresConnection:
         return cursor
 
     def stage(self, inserts: Sequence[Insert]) -> None:
-        """Make the staging tables of ``inserts`` now, outside any transaction: made inside one,
-        a table goes with every rollback to a savepoint taken before it, and is made again."""
-        missing = [insert.table for insert in inserts if insert.table not in self._staged]
+        """Make the staging tables of ``inserts`` that need one (an upsert) now, outside any
+        transaction: made inside one, a table goes with every rollback to a savepoint taken
+        before it, and is made again."""
+        missing = [
+            insert.table
+            for insert in inserts
+            if insert.on_conflict and insert.table not in self._staged
+        ]
         if missing:
-            with self._conn.transaction():  # one commit, so one WAL flush, for all of them
+            with self._conn.transaction():
+                self._conn.execute(_NOTHING_DURABLE)
                 for table in missing:
                     self._conn.execute(_create_staging(table))
             self._staged.update(missing)
 
-    def measure_orders(self) -> None:
-        """``ANALYZE orders`` if it has rows and no statistics; asked until it has them."""
-        if self._orders_measured:
-            return
-        unmeasured, has_rows = self._conn.execute(_UNMEASURED_ORDERS).fetchone()
-        if unmeasured and has_rows:
-            self._conn.execute("ANALYZE orders")  # also makes cached plans on it be made again
-        self._orders_measured = not unmeasured
+    def note_measured(self) -> None:
+        """Remember whether ``orders`` has statistics; asked before each transaction until it
+        has (statistics gathered in a transaction that was rolled back are gone)."""
+        if not self._orders_measured:
+            self._orders_measured = not self._unmeasured()
+
+    def _measure_orders(self) -> None:
+        """``ANALYZE orders`` within the open transaction when it has no statistics, once it
+        has rows: the cached plans of the checks that follow are then made again with them."""
+        if self._unmeasured():
+            self._conn.execute(_MEASURE_ORDERS)
+
+    def _unmeasured(self) -> bool:
+        return self._conn.execute(_UNMEASURED_ORDERS).fetchone()[0]
 
     def copy_in(self, insert: Insert, rows: Sequence[Sequence[Any]]) -> None:
-        """``insert`` for every row: ``COPY`` into a temporary table shaped like the target,
-        then one ``INSERT ... SELECT`` with the insert's conflict clause.
+        """``insert`` for every row by ``COPY``: straight into its table when it says nothing
+        about conflicts; an upsert into a temporary table shaped like the target, then one
+        ``INSERT ... SELECT`` with the insert's conflict clause.
 
         A staging table made by :meth:`stage` is emptied by that statement itself: a
         ``TRUNCATE`` gives a table made in an earlier transaction, and its indexes, new files
         (milliseconds each, on every part a group is retried in). Any other is made here if
         missing and truncated first: made in the open transaction (a single bulk write's), it
-        is truncated in place, cheaper than deleting its rows.
+        is truncated in place, cheaper than deleting its rows. (Deleted rows stay in a staging
+        table until the transaction ends, and each move reads them again: a day's transaction
+        stages only its orders and run rows, not their lines.)
         """
+        if not insert.on_conflict:
+            self._copy_rows(insert.table, insert.columns, rows)
+            return
         staged = f"staged_{insert.table}"
-        columns = ", ".join(insert.columns)
         if insert.table not in self._staged:
             self._conn.execute(_create_staging(insert.table))
             self._conn.execute(f"TRUNCATE {staged}")
-        with self._conn.cursor().copy(f"COPY {staged} ({columns}) FROM STDIN") as copy:
+        self._copy_rows(staged, insert.columns, rows)
+        self._conn.execute(_move(insert, staged, emptied=insert.table in self._staged))
+        if insert.table == "orders" and not self._orders_measured:
+            self._measure_orders()
+
+    def _copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """``COPY`` ``rows`` into ``table``; a failing row is named by its line (the server's
+        error) or its index (a value psycopg cannot send)."""
+        with self._conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for index, row in enumerate(rows):
                 try:
                     copy.write_row(row)
                 except _CLIENT_ERRORS as error:
                     if getattr(error, "sqlstate", None):  # the server's: it names its line
                         raise
-                    raise RowsFailed(index, error) from error  # a value psycopg cannot send
-        self._conn.execute(_move(insert, staged, emptied=insert.table in self._staged))
+                    raise RowsFailed(index, error) from error
 
     def close(self) -> None:
         self._conn.close()
@@ -228,6 +271,10 @@ class PostgresDialect:
     connection_errors = (psycopg.Error,)
     """Per-row errors are caught inside :meth:`write_many`; any other is the server's."""
     text = POSTGRES_TEXT
+    orders_per_transaction = None
+    """A whole batch (a day) in one transaction: every commit waits for a WAL flush
+    (``synchronous_commit = on``), so a day costs one; a lost connection retries the day's
+    orders that were not committed, as it would a chunk's."""
 
     def __init__(self, url: str, connect_timeout_ms: int, shop: str, upgraded_shop: str) -> None:
         self._url = url
@@ -267,10 +314,10 @@ class PostgresDialect:
             )
 
     def prepare_bulk(self, conn: PostgresConnection, inserts: Sequence[Insert]) -> None:
-        """The staging tables of ``inserts``' ``COPY``, made once per connection; and statistics
-        of ``orders`` once it has rows (see :data:`_UNMEASURED_ORDERS`)."""
+        """The staging tables of ``inserts``' ``COPY``, made once per connection; whether
+        ``orders`` has statistics (see :data:`_UNMEASURED_ORDERS`)."""
         conn.stage(inserts)
-        conn.measure_orders()
+        conn.note_measured()
 
     def write_many(
         self, conn: PostgresConnection, statement: Insert | str, rows: Sequence[Sequence[Any]]

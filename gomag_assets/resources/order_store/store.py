@@ -75,8 +75,9 @@ class OrderStore(dg.ConfigurableResource):
     errors_log: str = ""
     """Append-only log of MALFORMED orders; empty means ``sync_errors_history.log`` beside db."""
     busy_timeout_ms: int = 30000
-    chunk_size: int = 500
-    """Orders per transaction when saving a batch."""
+    chunk_size: int | None = None
+    """Orders per transaction when saving a batch; None: the database's own (SQLite 500,
+    PostgreSQL the whole batch: a commit there waits for a WAL flush)."""
     store_pii: bool = True
     """The operator's ``GOMAG_STORE_PII``: False keeps no names, phones, e-mails or street
     addresses in ``order_addresses`` and ``validated_addresses`` (only city, region, country,
@@ -190,13 +191,14 @@ class OrderStore(dg.ConfigurableResource):
         malformed = [order for order in orders if order.get("verdict") == Verdict.MALFORMED]
         valid = [order for order in orders if order.get("verdict") != Verdict.MALFORMED]
         with self._refusals_explained():
+            dialect = self._dialect()
             batch = TieredBatch(
-                self._dialect(),
+                dialect,
                 self._open_connection,
                 shop=self.shop,
                 run_id=run_id,
                 partition_date=partition_date,
-                chunk_size=self.chunk_size,
+                chunk_size=self.chunk_size or dialect.orders_per_transaction,
                 store_pii=self.store_pii,
             )
             try:

@@ -2,13 +2,14 @@
 Written once for both databases; the dialect (:mod:`sqlite`, :mod:`postgres`) opens the
 transactions, writes in bulk and says which errors are a row's and which the connection's.
 
-Each chunk is one write transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``BEGIN`` and the
-day's advisory lock). Inside it, a group of orders is written in bulk under a savepoint; if a row
-fails (a value the database cannot take, a constraint), the group is rolled back to its
-savepoint and retried in parts, each under its own savepoint, down to the one order that fails,
-which is kept as MALFORMED. The parts are the orders before the failing one, that order alone,
-and the orders after it in parts of at most ``RETRY_PART`` orders; halves when the failing order
-cannot be told (on PostgreSQL, a write by ``executemany`` rather than ``COPY``).
+Each chunk is one write transaction (SQLite: ``BEGIN IMMEDIATE``, 500 orders by default;
+PostgreSQL: ``BEGIN`` and the day's advisory lock, the whole batch by default). Inside it, a
+group of orders is written in bulk under a savepoint; if a row fails (a value the database
+cannot take, a constraint), the group is rolled back to its savepoint and retried in parts, each
+under its own savepoint, down to the one order that fails, which is kept as MALFORMED. The parts
+are the orders before the failing one, that order alone, and the orders after it in parts of at
+most ``RETRY_PART`` orders; halves when the failing order cannot be told (on PostgreSQL, a write
+by ``executemany`` rather than ``COPY``).
 
 A failing connection (disk, lock, I/O, a server gone or restarting, a timeout) is not a row's
 fault: the reconnect guard commits what survived, opens a fresh connection and retries the lost
@@ -75,7 +76,7 @@ class TieredBatch:
         shop: str,
         run_id: str,
         partition_date: str,
-        chunk_size: int,
+        chunk_size: int | None,
         store_pii: bool,
     ) -> None:
         self._dialect = dialect
@@ -96,9 +97,11 @@ class TieredBatch:
         self.fallback_orders = 0
 
     def write(self, orders: Sequence[Mapping[str, Any]]) -> None:
-        """Write ``orders`` chunk by chunk, each chunk committed before the next starts."""
-        for start in range(0, len(orders), self._chunk_size):
-            self._write_chunk(orders[start : start + self._chunk_size])
+        """Write ``orders`` chunk by chunk (all at once when ``chunk_size`` is None), each chunk
+        committed before the next starts."""
+        size = self._chunk_size or max(len(orders), 1)
+        for start in range(0, len(orders), size):
+            self._write_chunk(orders[start : start + size])
 
     def status_of(self, order_id: str) -> OrderStatus:
         """What became of an order of this batch (KeyError if it was never written)."""
