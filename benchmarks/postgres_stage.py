@@ -110,6 +110,7 @@ def run(sizes: PostgresSizes) -> StageReport:
             databases.next_fresh,
             clean,
             sizes.naive_orders,
+            sizes.day_size,
             lambda url, orders: _store(url, orders, sizes),
         )
         parallel = postgres_parallel.best_day_runs(
@@ -173,7 +174,7 @@ def _report(
     timings, parallel = measured.timings, measured.parallel
     rate = {name: timing.rate(sizes.orders) for name, timing in timings.items()}
     bare = "copy" if rate["copy"] >= rate["pipeline"] else "pipeline"
-    bare_name = {"copy": "`COPY` + `INSERT … ON CONFLICT`", "pipeline": "pipelined `executemany`"}
+    bare_name = {"copy": "`COPY`", "pipeline": "pipelined `executemany`"}
     items_per_order = sum(len(order["items"]) for order in clean) / len(clean)
     alone = parallel[0]
     report = StageReport()
@@ -253,7 +254,11 @@ def _import_details(
     load_after: tuple[float, ...],
 ) -> str:
     rows = [
-        ("(a-copy) bare `COPY` into a temporary table + `INSERT … SELECT … ON CONFLICT`", "copy"),
+        (
+            "(a-copy) bare `COPY`: lines straight into their tables, orders into a temporary "
+            "table + `INSERT … SELECT … ON CONFLICT`",
+            "copy",
+        ),
         ("(a-pipe) bare `executemany`, pipelined by psycopg", "pipeline"),
         (f"(b) `save_orders_batch`, days of {sizes.day_size:,}", "b"),
         ("(b-pipe) as (b), its bulk tier on pipelined `executemany` only", "b-pipeline"),

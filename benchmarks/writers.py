@@ -10,8 +10,9 @@
   the order, one per line (item, discount, address), and a COMMIT, so every order is made
   durable on its own.
 * ``bare_postgres``: PostgreSQL's ceiling, on the dialect's own connection: the same rows in one
-  transaction by either of its bulk paths, ``COPY`` into a temporary table + ``INSERT ... SELECT
-  ... ON CONFLICT``, or ``executemany`` (which psycopg pipelines).
+  transaction (``bare_postgres_days``: one per day) by either of its bulk paths, ``COPY`` (lines
+  straight into their tables, orders into a temporary table + ``INSERT ... SELECT ... ON
+  CONFLICT``), or ``executemany`` (which psycopg pipelines).
 * ``naive_postgres_loop``: PostgreSQL's baseline, the naive loop's statements with a committed
   transaction per order (``synchronous_commit = on``: each commit waits for its WAL flush).
 """
@@ -52,7 +53,8 @@ _INSERT_LINE = {
     for key, (table, columns) in _LINE_TABLES.items()
 }
 _ON_CONFLICT = "ON CONFLICT DO NOTHING"
-"""PostgreSQL's bare inserts, like the store's, say what a conflict does (none occurs here)."""
+"""PostgreSQL's bare insert of orders, like the store's upsert, says what a conflict does (none
+occurs here); their lines are plain inserts, as the store's."""
 _CONNECT_TIMEOUT_MS = 30_000
 _ORDER_CONSTANTS = ("IMPORTED", "2026-10-01", "bench", "bench", "2026-10-01T00:00:00")
 
@@ -97,13 +99,20 @@ def bare_postgres(url: str, orders: Sequence[dict[str, Any]], *, copy: bool) -> 
     conn = PostgresDialect(url, _CONNECT_TIMEOUT_MS, DEFAULT_SHOP, DEFAULT_SHOP).connect()
     conn.execute("BEGIN")
     for insert, rows in _table_rows(orders):
-        insert = replace(insert, on_conflict=_ON_CONFLICT)
+        if insert is _ORDER_ROW:
+            insert = replace(insert, on_conflict=_ON_CONFLICT)
         if copy:
             conn.copy_in(insert, rows)
         else:
             conn.executemany(insert.sql, rows)
     conn.execute("COMMIT")
     conn.close()
+
+
+def bare_postgres_days(url: str, orders: Sequence[dict[str, Any]], day_size: int) -> None:
+    """PostgreSQL's ceiling written as the store writes: a ``COPY`` transaction per day."""
+    for day in days_of(orders, day_size):
+        bare_postgres(url, day, copy=True)
 
 
 def tiered_store(path: Path, days: Sequence[Sequence[dict[str, Any]]]) -> Counter[str]:
