@@ -233,7 +233,9 @@ def _report(
         _import_details(sizes, measured, items_per_order, version, load_before, load_after),
         "### PostgreSQL: WAL flushes per 1,000 orders\n\nEach writer into a new database, the "
         "server's WAL flush counter read before and after it with nothing else running on the "
-        'server (see `benchmarks/postgres_durability.py`); "where" is the process type that '
+        f"server, the round with the fewest flushes of {postgres_durability.ROUNDS} interleaved "
+        "ones (the WAL writer flushes every 200 ms while WAL is written, so its share grows with "
+        'wall time; see `benchmarks/postgres_durability.py`); "where" is the process type that '
         "flushed.\n\n" + durability.table(measured.flushes),
         postgres_parallel.details(
             sizes.concurrent_day,

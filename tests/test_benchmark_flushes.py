@@ -73,7 +73,7 @@ def test_postgres_counts_a_wal_flush_for_every_naive_commit_and_one_per_store_da
 
     orders = synthetic.validated_orders(ORDERS)
     counted = postgres_durability.count(
-        postgres_server.url, fresh, orders, NAIVE_ORDERS, DAY_SIZE, save_days
+        postgres_server.url, fresh, orders, NAIVE_ORDERS, DAY_SIZE, save_days, rounds=1
     )
 
     days = ORDERS // DAY_SIZE
