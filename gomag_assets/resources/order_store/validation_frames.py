@@ -8,7 +8,8 @@ A frame without one of the store's columns (one made before schema 2) has it sto
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -56,6 +57,8 @@ _SELECT_ORDERS = (
     f"SELECT {', '.join(ORDER_COLUMNS)} FROM validated_orders "
     "WHERE shop = ? AND partition_date = ? ORDER BY position"
 )
+_AS_GIVEN = TextCodec(lambda text: text, lambda value: value, lambda row: False)
+"""Frames handed on in memory keep every string as it is: no database to keep it apart for."""
 _SELECT_MALFORMED = """
     SELECT order_id, order_number, error_message FROM validated_orders
     WHERE shop = ? AND partition_date = ? AND verdict = 'MALFORMED' ORDER BY position
@@ -95,10 +98,10 @@ def replace_partition(
         ),
     )
     for table, frame in zip(_CHILD_TABLES, children, strict=True):
-        hidden = () if store_pii or table.key != "addresses" else PERSONAL_FIELDS
+        rows = _rows(frame, table.columns, text, _hidden(table, store_pii))
         conn.executemany(
             insert_statement(table.name, ("shop", "partition_date", *table.columns)),
-            ((shop, partition_date, *row) for row in _rows(frame, table.columns, text, hidden)),
+            ((shop, partition_date, *row) for row in rows),
         )
 
 
@@ -108,16 +111,50 @@ def read_partition(
     """The shop's partition's orders as §5 dicts, in validation order; lines ordered by ``line_no``,
     addresses billing first."""
     shared: dict[str, str] = {}
-    lines: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for table in _CHILD_TABLES:
-        by_order = lines[table.key] = defaultdict(list)
-        read = _reader(table.columns, text, shared)
-        for row in conn.execute(table.select, (shop, partition_date)):
-            line = read(row)
-            by_order[line.pop("order_id")].append(line)
-    read = _reader(ORDER_COLUMNS, text, shared)
+    lines = {
+        table.key: _lines_by_order(
+            conn.execute(table.select, (shop, partition_date)),
+            _reader(table.columns, text, shared),
+        )
+        for table in _CHILD_TABLES
+    }
+    rows = conn.execute(_SELECT_ORDERS, (shop, partition_date))
+    return _orders_with_lines(rows, _reader(ORDER_COLUMNS, text, shared), lines)
+
+
+def as_read_back(
+    orders: pd.DataFrame, children: Sequence[pd.DataFrame | None], *, store_pii: bool
+) -> list[dict[str, Any]]:
+    """What :func:`read_partition` gives once :func:`replace_partition` has stored these frames
+    (same values, types and order), built from the frames: a run that both validates and
+    imports a day hands its orders on without reading them back."""
+    shared: dict[str, str] = {}
+    lines = {}
+    for table, frame in zip(_CHILD_TABLES, children, strict=True):
+        rows = _rows(frame, table.columns, _AS_GIVEN, _hidden(table, store_pii))
+        rows.sort(key=itemgetter(table.columns.index(table.order_by)))  # as the SELECT orders
+        lines[table.key] = _lines_by_order(rows, _reader(table.columns, _AS_GIVEN, shared))
+    rows = _rows(orders, ORDER_COLUMNS, _AS_GIVEN)
+    return _orders_with_lines(rows, _reader(ORDER_COLUMNS, _AS_GIVEN, shared), lines)
+
+
+def _lines_by_order(
+    rows: Iterable[tuple[Any, ...]], read: Callable[[tuple[Any, ...]], dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        line = read(row)
+        by_order[line.pop("order_id")].append(line)
+    return by_order
+
+
+def _orders_with_lines(
+    rows: Iterable[tuple[Any, ...]],
+    read: Callable[[tuple[Any, ...]], dict[str, Any]],
+    lines: dict[str, dict[str, list[dict[str, Any]]]],
+) -> list[dict[str, Any]]:
     orders = []
-    for row in conn.execute(_SELECT_ORDERS, (shop, partition_date)):
+    for row in rows:
         order = read(row)
         for key, by_order in lines.items():
             order[key] = by_order.get(order["order_id"], [])
@@ -131,6 +168,11 @@ def read_malformed(
     """MALFORMED verdicts of the partition: order_id, order_number, error_message."""
     read = _reader(("order_id", "order_number", "error_message"), text, {})
     return [read(row) for row in conn.execute(_SELECT_MALFORMED, (shop, partition_date))]
+
+
+def _hidden(table: _ChildTable, store_pii: bool) -> Sequence[str]:
+    """The table's columns stored NULL: the addresses' personal fields unless PII is kept."""
+    return () if store_pii or table.key != "addresses" else PERSONAL_FIELDS
 
 
 def _rows(
