@@ -20,6 +20,7 @@ from support.days import DAY as RUN_DAY
 from gomag_assets.assets.validated_orders import ValidatedDay
 from gomag_assets.resources.gomag_api.pages import RawOrder
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.validation_frames import as_read_back
 from gomag_assets.validation import validate_orders
 from reliability.test_hostile_input import (
     LONG_DECIMAL,
@@ -93,6 +94,23 @@ def test_whole_orders_with_hostile_text_are_handed_on_as_the_store_reads_them_ba
     """A lone surrogate makes each order holding it MALFORMED; the other texts are kept."""
     store = make_store(store_pii=store_pii)
     assert assert_handed_on_as_read_back(store, whole_orders(hostile)) == malformed
+
+
+@pytest.mark.both_backends
+def test_lines_in_any_row_order_are_handed_on_in_the_order_the_store_reads_them(
+    store: OrderStore,
+):
+    """Validation lists each order's lines in order today; the hand-on does not rely on it."""
+    result = validate_orders(whole_orders("🛒"), now=NOW)
+    children = [
+        frame.iloc[::-1].reset_index(drop=True)
+        for frame in (result.items, result.discounts, result.addresses)
+    ]
+    store.replace_validation(DAY, "run-1", result.orders, *children)
+    read_back = store.read_validated_orders(DAY)
+    handed_on = as_read_back(result.orders, children, store_pii=store.store_pii)
+    assert exact(handed_on) == exact(read_back)
+    assert [len(each["items"]) for each in read_back] == [3, 2, 2, 0]
 
 
 @PROPERTY_SETTINGS
