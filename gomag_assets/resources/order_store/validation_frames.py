@@ -1,6 +1,7 @@
 """Validation results (CONTRACTS.md §4) as rows of ``validated_orders`` and its child tables
 ``validated_items``, ``validated_discounts`` and ``validated_addresses``, and back as the order
-dicts of §5.
+dicts of §5; or those dicts made from the frames themselves, for a run that imports what it just
+validated (:func:`as_read_back`).
 
 Text goes through :mod:`lossless_text`, so whatever validation produced comes back identical.
 A frame without one of the store's columns (one made before schema 2) has it stored NULL.
