@@ -130,6 +130,7 @@ class UnreadableVerdicts(OrderStore):
         raise AssertionError(f"the verdicts of {partition_date} were read back")
 
 
+@pytest.mark.both_backends
 def test_a_run_of_all_three_stages_imports_without_reading_the_verdicts_back(
     gomag_api, make_store: Callable[..., OrderStore]
 ):
