@@ -33,7 +33,7 @@ def _run(command: list, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_the_code_location_on_sqlite_loads_without_the_postgresql_driver(tmp_path):
-    """psycopg costs every process ~0.25 CPU-s to import; only a store on PostgreSQL uses it."""
+    """psycopg costs every process ~0.2 CPU-s to import; only a store on PostgreSQL uses it."""
     probe = "import sys, gomag_assets; print(sorted(m for m in sys.modules if 'psycopg' in m))"
     done = _run([sys.executable, "-c", probe], _env(tmp_path))
     assert done.returncode == 0, done.stderr

@@ -260,7 +260,7 @@ class OrderStore(dg.ConfigurableResource):
         shop = require_shop_name(self.shop)
         upgraded = require_shop_name(self.upgraded_shop or shop)
         if self.db_url:
-            # Imported here: psycopg costs a SQLite deployment's every process ~0.25 CPU-s.
+            # Imported here: psycopg costs every process of a SQLite deployment ~0.2 CPU-s.
             from gomag_assets.resources.order_store.postgres import PostgresDialect
 
             return PostgresDialect(self.db_url, self.busy_timeout_ms, shop, upgraded)
