@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES, ERRORS_LOG_NAME
-from gomag_assets.resources.order_store.postgres import shown_url
 
 
 class GoMagSettingError(ValueError):
@@ -119,6 +118,8 @@ def _postgres_location(env: Mapping[str, str]) -> str | None:
             "GOMAG_DB_URL is invalid: expected a postgresql:// or postgres:// URL "
             "(e.g. postgresql://user@host:5432/gomag)"
         )
+    from gomag_assets.resources.order_store.postgres import shown_url  # psycopg: only now
+
     return shown_url(text)
 
 

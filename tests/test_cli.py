@@ -32,6 +32,14 @@ def _run(command: list, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
+def test_the_code_location_on_sqlite_loads_without_the_postgresql_driver(tmp_path):
+    """psycopg costs every process ~0.2 CPU-s to import; only a store on PostgreSQL uses it."""
+    probe = "import sys, gomag_assets; print(sorted(m for m in sys.modules if 'psycopg' in m))"
+    done = _run([sys.executable, "-c", probe], _env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_definitions_validate(tmp_path):
     done = _run([BIN / "dagster", "definitions", "validate", "-m", "gomag_assets"], _env(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr

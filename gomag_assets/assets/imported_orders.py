@@ -64,11 +64,14 @@ class ImportedDay:
         }
 
 
-def import_day(day: str, order_store: OrderStore, run_id: str) -> ImportedDay:
-    """Save the day's verdicts as the store holds them and count what each order became."""
-    outcome = order_store.save_orders_batch(
-        order_store.read_validated_orders(day), run_id=run_id, partition_date=day
-    )
+def import_day(
+    day: str, order_store: OrderStore, run_id: str, validated: list[dict] | None = None
+) -> ImportedDay:
+    """Save the day's verdicts and count what each order became. ``validated`` are the verdicts
+    this run just stored, handed on in memory; None reads them from the store."""
+    if validated is None:
+        validated = order_store.read_validated_orders(day)
+    outcome = order_store.save_orders_batch(validated, run_id=run_id, partition_date=day)
     statuses = order_store.status_counts(run_id=run_id, partition_date=day)
     return ImportedDay(
         day=day,

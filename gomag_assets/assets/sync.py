@@ -95,14 +95,15 @@ class OrderSync:
             )
             words.append(landed.summary())
             yield self._materialization(raw, day, landed.metadata())
+        importing, handed_on = imported_key in selected, None
         if validated in selected:
-            feed_changed = yield from self._validated(day, words)
-            if feed_changed and imported_key in selected:
+            feed_changed, handed_on = yield from self._validated(day, words, importing)
+            if feed_changed and importing:
                 self.refused[day] = "every order is MALFORMED, so the day was not imported"
                 words.append("import skipped: every order is MALFORMED")
                 return
-        if imported_key in selected:
-            imported = imported_orders.import_day(day, self.order_store, run_id)
+        if importing:
+            imported = imported_orders.import_day(day, self.order_store, run_id, handed_on)
             words.append(imported.summary())
             yield self._materialization(imported_key, day, imported.metadata())
             yield from self._checks(
@@ -115,10 +116,13 @@ class OrderSync:
                 today = {"partition": day, "run_id": run_id}
                 yield AssetMaterialization(self.keys.today, metadata=today)
 
-    def _validated(self, day: str, words: list[str]) -> Generator[Event, None, bool]:
-        """The day's verdicts reported; returns whether its feed changed. The day's frames
-        are let go when this returns, before the import reads the day back from the store,
-        so a day's peak memory holds one copy of its orders, not two."""
+    def _validated(
+        self, day: str, words: list[str], importing: bool
+    ) -> Generator[Event, None, tuple[bool, list[dict] | None]]:
+        """The day's verdicts reported; returns whether its feed changed and, when this run
+        imports the day next, its orders for the import (exactly what the store would give
+        back). The day's frames are let go when this returns, so a day's peak memory holds
+        one copy of its orders, not two."""
         key = self.keys.validated
         judged = validated_orders.validate_day(
             day, self.config, self.order_store, self.context.run.run_id, self.timezone
@@ -129,7 +133,9 @@ class OrderSync:
             checks.malformed_share(key, judged, self.config.malformed_warn_share),
             checks.column_schema(key, judged),
         )
-        return judged.feed_changed
+        if not importing or judged.feed_changed:
+            return judged.feed_changed, None
+        return False, judged.orders_to_import(self.order_store.store_pii)
 
     def _materialization(self, key: AssetKey, day: str, figures: dict) -> AssetMaterialization:
         return AssetMaterialization(key, partition=day, metadata={**figures, **self.links})

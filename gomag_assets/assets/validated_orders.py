@@ -9,6 +9,7 @@ from pydantic import Field, create_model
 
 from gomag_assets.metadata import frame_column_schema, table
 from gomag_assets.resources.order_store import OrderStore
+from gomag_assets.resources.order_store.validation_frames import as_read_back
 from gomag_assets.settings import load_settings
 from gomag_assets.validation import ValidationResult, validate_orders
 from gomag_assets.validation.schemas import ORDER_DAGSTER_TYPE
@@ -97,6 +98,13 @@ class ValidatedDay:
 
     def summary(self) -> str:
         return f"{self.valid} valid, {self.malformed} MALFORMED"
+
+    def orders_to_import(self, store_pii: bool) -> list[dict[str, object]]:
+        """The day's orders exactly as ``OrderStore.read_validated_orders`` gives them back from
+        a store keeping personal data as ``store_pii`` says, without reading them back."""
+        result = self.result
+        children = (result.items, result.discounts, result.addresses)
+        return as_read_back(result.orders, children, store_pii=store_pii)
 
     def metadata(self) -> dict[str, object]:
         rows = self.result.malformed.itertuples(index=False)

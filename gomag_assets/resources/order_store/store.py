@@ -29,7 +29,6 @@ from gomag_assets.resources.order_store.dialect import (
     utc_now,
 )
 from gomag_assets.resources.order_store.errors_log import append_records
-from gomag_assets.resources.order_store.postgres import PostgresDialect
 from gomag_assets.resources.order_store.reports import DaySummary, UnreconciledOrder
 from gomag_assets.resources.order_store.shop_step import DEFAULT_SHOP, require_shop_name
 from gomag_assets.resources.order_store.sqlite import SqliteDialect, StoreUnavailable
@@ -263,6 +262,9 @@ class OrderStore(dg.ConfigurableResource):
         shop = require_shop_name(self.shop)
         upgraded = require_shop_name(self.upgraded_shop or shop)
         if self.db_url:
+            # Imported here: psycopg costs every process of a SQLite deployment ~0.2 CPU-s.
+            from gomag_assets.resources.order_store.postgres import PostgresDialect
+
             return PostgresDialect(self.db_url, self.busy_timeout_ms, shop, upgraded)
         return SqliteDialect(self.db_path, self.busy_timeout_ms, upgraded)
 

@@ -1,6 +1,7 @@
 """Validation results (CONTRACTS.md §4) as rows of ``validated_orders`` and its child tables
 ``validated_items``, ``validated_discounts`` and ``validated_addresses``, and back as the order
-dicts of §5.
+dicts of §5; or those dicts made from the frames themselves, for a run that imports what it just
+validated (:func:`as_read_back`).
 
 Text goes through :mod:`lossless_text`, so whatever validation produced comes back identical.
 A frame without one of the store's columns (one made before schema 2) has it stored NULL.
@@ -8,7 +9,8 @@ A frame without one of the store's columns (one made before schema 2) has it sto
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import count, repeat
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -56,6 +58,8 @@ _SELECT_ORDERS = (
     f"SELECT {', '.join(ORDER_COLUMNS)} FROM validated_orders "
     "WHERE shop = ? AND partition_date = ? ORDER BY position"
 )
+_AS_GIVEN = TextCodec(lambda text: text, lambda value: value, lambda row: False)
+"""Frames handed on in memory keep every string as it is: no database to keep it apart for."""
 _SELECT_MALFORMED = """
     SELECT order_id, order_number, error_message FROM validated_orders
     WHERE shop = ? AND partition_date = ? AND verdict = 'MALFORMED' ORDER BY position
@@ -87,18 +91,15 @@ def replace_partition(
     conn.execute(
         "DELETE FROM validated_orders WHERE shop = ? AND partition_date = ?", (shop, partition_date)
     )
+    day = (repeat(shop), repeat(partition_date))
     conn.executemany(
-        _INSERT_ORDER,
-        (
-            (shop, partition_date, run_id, position, *row)
-            for position, row in enumerate(_rows(orders, ORDER_COLUMNS, text))
-        ),
+        _INSERT_ORDER, _rows(_columns(orders, ORDER_COLUMNS, text), *day, repeat(run_id), count())
     )
     for table, frame in zip(_CHILD_TABLES, children, strict=True):
-        hidden = () if store_pii or table.key != "addresses" else PERSONAL_FIELDS
+        values = _columns(frame, table.columns, text, _hidden(table, store_pii))
         conn.executemany(
             insert_statement(table.name, ("shop", "partition_date", *table.columns)),
-            ((shop, partition_date, *row) for row in _rows(frame, table.columns, text, hidden)),
+            _rows(values, *day),
         )
 
 
@@ -108,21 +109,70 @@ def read_partition(
     """The shop's partition's orders as §5 dicts, in validation order; lines ordered by ``line_no``,
     addresses billing first."""
     shared: dict[str, str] = {}
-    lines: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for table in _CHILD_TABLES:
-        by_order = lines[table.key] = defaultdict(list)
-        read = _reader(table.columns, text, shared)
-        for row in conn.execute(table.select, (shop, partition_date)):
-            line = read(row)
-            by_order[line.pop("order_id")].append(line)
+    lines = {
+        table.key: _lines_by_order(
+            conn.execute(table.select, (shop, partition_date)),
+            _reader(table.columns, text, shared),
+        )
+        for table in _CHILD_TABLES
+    }
     read = _reader(ORDER_COLUMNS, text, shared)
-    orders = []
-    for row in conn.execute(_SELECT_ORDERS, (shop, partition_date)):
-        order = read(row)
+    orders = [read(row) for row in conn.execute(_SELECT_ORDERS, (shop, partition_date))]
+    _add_lines(orders, lines)
+    return orders
+
+
+def as_read_back(
+    orders: pd.DataFrame, children: Sequence[pd.DataFrame | None], *, store_pii: bool
+) -> list[dict[str, Any]]:
+    """What :func:`read_partition` gives once :func:`replace_partition` has stored these frames
+    (same values, types and order), built from the frames: a run that both validates and
+    imports a day hands its orders on without reading them back. Equal texts are shared as the
+    read-back shares them."""
+    share = {}.setdefault
+    lines = {}
+    for table, frame in zip(_CHILD_TABLES, children, strict=True):
+        values = _columns(frame, table.columns, _AS_GIVEN, _hidden(table, store_pii), share)
+        values = _sorted_by(values, table.columns.index(table.order_by))  # as the SELECT
+        by_order = lines[table.key] = defaultdict(list)
+        if values:
+            line_dicts = _dicts(table.columns[1:], values[1:])  # order_id (first) left out
+            for order_id, line in zip(values[0], line_dicts, strict=True):
+                by_order[order_id].append(line)
+    handed_on = _dicts(ORDER_COLUMNS, _columns(orders, ORDER_COLUMNS, _AS_GIVEN, (), share))
+    _add_lines(handed_on, lines)
+    return handed_on
+
+
+def _lines_by_order(
+    rows: Iterable[tuple[Any, ...]], read: Callable[[tuple[Any, ...]], dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        line = read(row)
+        by_order[line.pop("order_id")].append(line)
+    return by_order
+
+
+def _add_lines(orders: list[dict[str, Any]], lines: dict[str, dict[str, list]]) -> None:
+    """Each order's lines of each child table, under the table's §5 key (none: empty list)."""
+    for order in orders:
         for key, by_order in lines.items():
             order[key] = by_order.get(order["order_id"], [])
-        orders.append(order)
-    return orders
+
+
+def _sorted_by(values: list[list[Any]], column: int) -> list[list[Any]]:
+    """Columns of rows, the rows stably sorted by one column."""
+    if not values:
+        return values
+    key = values[column]
+    order = sorted(range(len(key)), key=key.__getitem__)
+    return [list(map(each.__getitem__, order)) for each in values]
+
+
+def _dicts(columns: tuple[str, ...], values: list[list[Any]]) -> list[dict[str, Any]]:
+    """One dict per row of column-wise ``values``, its keys in the order of ``columns``."""
+    return list(map(dict, map(zip, repeat(columns), zip(*values, strict=True))))
 
 
 def read_malformed(
@@ -133,26 +183,40 @@ def read_malformed(
     return [read(row) for row in conn.execute(_SELECT_MALFORMED, (shop, partition_date))]
 
 
-def _rows(
+def _hidden(table: _ChildTable, store_pii: bool) -> Sequence[str]:
+    """The table's columns stored NULL: the addresses' personal fields unless PII is kept."""
+    return () if store_pii or table.key != "addresses" else PERSONAL_FIELDS
+
+
+def _columns(
     frame: pd.DataFrame | None,
     columns: tuple[str, ...],
     text: TextCodec,
     hidden: Sequence[str] = (),
-) -> list[tuple[Any, ...]]:
-    """Rows to bind, converted column by column: a third of the cost of cell by cell. A column
-    the frame lacks, or one of ``hidden``, is NULL."""
+    share: Callable[[Any, Any], Any] | None = None,
+) -> list[list[Any]]:
+    """The frame's values to bind, column by column (a third of the cost of cell by cell); no
+    lists for an empty frame. A column the frame lacks, or one of ``hidden``, is NULL. With
+    ``share``, equal texts of a text column are given as one string."""
     if frame is None or frame.empty:
         return []
-    values = [
-        _column_values(column, frame[column], text)
+    return [
+        _column_values(column, frame[column], text, share)
         if column in frame.columns and column not in hidden
         else [None] * len(frame)
         for column in columns
     ]
-    return list(zip(*values, strict=True))
 
 
-def _column_values(column: str, series: pd.Series, text: TextCodec) -> list[Any]:
+def _rows(values: list[list[Any]], *leading: Iterable[Any]) -> Iterable[tuple[Any, ...]]:
+    """Rows of column-wise ``values``, each led by the next value of each of ``leading``
+    (endless iterators: the values say where the rows end)."""
+    return zip(*leading, *values, strict=False) if values else ()
+
+
+def _column_values(
+    column: str, series: pd.Series, text: TextCodec, share: Callable[[Any, Any], Any] | None
+) -> list[Any]:
     values = series.tolist()
     if column in FLAGS:
         return [bool(value) for value in values]
@@ -161,18 +225,20 @@ def _column_values(column: str, series: pd.Series, text: TextCodec) -> list[Any]
     if column == "line_no":
         return [int(value) for value in values]
     if _plain_text(values):
-        return values
+        return values if share is None else list(map(share, values, values))
     return [_stored(value, text) for value in values]
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _plain_text(values: list[Any]) -> bool:
     """True when every value is None or text any database holds as it is (UTF-8, no NUL, no
     ``ESCAPED``): the usual column, bound as it is. One encode of the joined text settles it, as
     Python never pairs surrogates across strings."""
-    texts = [value for value in values if value is not None]
-    if not all(type(value) is str for value in texts):
+    if not set(map(type, values)) <= _TEXT_OR_NONE:
         return False
-    joined = "".join(texts)
+    joined = "".join(filter(None, values))
     if "\x00" in joined or ESCAPED in joined:
         return False
     try:
