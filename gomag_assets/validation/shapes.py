@@ -51,6 +51,7 @@ _BLOCKS = [*BLOCK_KEYS, *(kind for kind in ADDRESS_KINDS if kind not in BLOCK_KE
 
 
 def _block_shape(name: str) -> type[Struct]:
+    """The struct of a block: first the fields the order row takes, then an address's own."""
     keys = BLOCK_KEYS.get(name, [])
     if name not in ADDRESS_KINDS:
         return _shape(name.title(), keys, name)
@@ -70,8 +71,6 @@ _Order = _shape(
 )
 _DECODER = msgspec.json.Decoder(_Order)
 
-_BLOCK_WIDTH = {name: len(keys) for name, keys in BLOCK_KEYS.items()}
-"""A block's fields of the order row come first in its struct."""
 _ADDRESS_FIELDS = attrgetter(*PLAIN_ADDRESS_KEYS)
 _NUMBERS_AT = [ORDER_PATHS.index(path) for path in sorted(NUMBER_PATHS)]
 
@@ -105,20 +104,20 @@ def read_shaped(encoded: bytes) -> ShapedOrder | None:
 
 
 def _shaped(order: Struct) -> ShapedOrder:
-    row = astuple(order)
-    blocks = row[len(ORDER_KEYS) : len(ORDER_KEYS) + len(_BLOCKS)]
-    row = row[: len(ORDER_KEYS)]
+    fields = astuple(order)
+    row = list(fields[:_ORDER_WIDTH])
     odd_blocks = []
     addresses = []
-    for name, block in zip(_BLOCKS, blocks, strict=True):
-        is_object = isinstance(block, Struct)
-        if name in _BLOCK_WIDTH:
-            row += astuple(block)[: _BLOCK_WIDTH[name]] if is_object else _NO_BLOCK[name]
-        if is_object and name in ADDRESS_KINDS:
-            addresses.append(_address(name, block))
-        elif not is_object:
+    for (name, width, is_address), block in zip(
+        _PLAN, fields[_ORDER_WIDTH:_BLOCKS_END], strict=True
+    ):
+        if isinstance(block, Struct):
+            row += astuple(block)[:width]
+            if is_address:
+                addresses.append(_address(name, block))
+        else:
+            row += _NO_BLOCK[name]
             odd_blocks.append((name, block))
-    row = list(row)
     for at in _NUMBERS_AT:
         row[at] = _number(row[at])
     return ShapedOrder(
@@ -126,7 +125,11 @@ def _shaped(order: Struct) -> ShapedOrder:
     )
 
 
-_NO_BLOCK = {block: (None,) * len(keys) for block, keys in BLOCK_KEYS.items()}
+_ORDER_WIDTH = len(ORDER_KEYS)
+_BLOCKS_END = _ORDER_WIDTH + len(_BLOCKS)
+_PLAN = [(name, len(BLOCK_KEYS.get(name, ())), name in ADDRESS_KINDS) for name in _BLOCKS]
+"""Each block: its name, how many of its fields the order row takes, whether it is an address."""
+_NO_BLOCK = {block: (None,) * width for block, width, _ in _PLAN}
 _NO_COMPANY = (None,) * len(COMPANY_KEYS)
 
 
