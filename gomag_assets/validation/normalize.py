@@ -12,10 +12,9 @@ GoMag's PHP sends an empty block as ``[]`` (sometimes ``""``): that reads as an 
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import sha256
-from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -129,9 +128,8 @@ class _Collector:
         self.order: list[int] = []
         self.key: list[object] = []
 
-    def append(self, row: Sequence[object]) -> None:
-        """Add one row's values (or several rows' one after the other), each equal to an earlier
-        one replaced by it."""
+    def append(self, row: tuple) -> None:
+        """Add one row's values, each equal to an earlier one replaced by it."""
         values, seen = self.values, self.seen
         if len(seen) > _SHARED_VALUES:
             seen.clear()
@@ -163,7 +161,8 @@ class _Collector:
 
     def add_rows(self, rows: list[tuple], position: int) -> None:
         """Add lines already read into rows of ``fields`` (the fast path's)."""
-        self.append(list(chain.from_iterable(rows)))
+        for row in rows:
+            self.append(row)
         self.order += [position] * len(rows)
         self.key += range(len(rows))
 
