@@ -6,6 +6,7 @@ input: proven over GoMag's published orders, the benchmark's orders, the defect 
 edge cases below and the hostile strategies of the property and hostile-input tests."""
 
 import json
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -178,6 +179,22 @@ def test_texts_the_fast_path_declines_read_as_the_reference_does():
     ]
     normalized = read_both_ways([(str(number), each) for number, each in enumerate(texts)])
     assert len(normalized["order_ids"]) == len(texts)
+
+
+@pytest.mark.parametrize("opening, closing", [("[", "]"), ('{"a": ', "}")])
+def test_nesting_near_the_stack_limit_reads_as_the_reference_does(opening, closing):
+    """Where the stdlib decoder runs out of stack depends on the depth it is called at: every
+    nesting up to past the limit, in a field GoMag does not send and in a block."""
+    text = with_token(order())
+    texts = []
+    for depth in range(sys.getrecursionlimit() // 2, sys.getrecursionlimit() + 10):
+        nested = opening * depth + ("1" if closing == "}" else "") + closing * depth
+        texts += [
+            '{"extra": ' + nested + ", " + text[1:],
+            '{"carrier": ' + nested + ", " + text[1:],
+        ]
+    normalized = read_both_ways([(str(number), each) for number, each in enumerate(texts)])
+    assert "payload: nested too deeply to read" in {reason.text for reason in normalized["reasons"]}
 
 
 def test_the_defect_catalogue_and_harmless_variations_read_alike():

@@ -35,6 +35,10 @@ _TEXT = str | None
 _NOT_AN_OBJECT = list[Any] | str | None
 """What a block may be besides an object: PHP's empty array or text, or null."""
 _NUMBER_START = frozenset(b"-0123456789")
+_MOST_BRACKETS = 256
+"""A payload with more opening brackets may nest deep enough that the stdlib decoder runs out
+of stack (``RecursionError``: "nested too deeply") a few levels before msgspec does: it goes
+the reference way. An order has a few dozen; nesting is never deeper than their count."""
 
 
 def _shape(name: str, keys: list[str], block: str = "", **more: object) -> type[Struct]:
@@ -96,10 +100,12 @@ class Unfit(Exception):
 
 def read_shaped(encoded: bytes) -> ShapedOrder | None:
     """The order of a UTF-8 payload, or None when the reference path must read it."""
+    if encoded.count(b"[") + encoded.count(b"{") > _MOST_BRACKETS:
+        return None
     try:
         order = _DECODER.decode(encoded)
         return _shaped(order)
-    except (msgspec.DecodeError, Unfit):
+    except (msgspec.DecodeError, RecursionError, Unfit):
         return None
 
 
