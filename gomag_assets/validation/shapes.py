@@ -28,7 +28,7 @@ from gomag_assets.validation.fields import (
 )
 
 NUMBER_PATHS = {"delivery.total", "delivery.lockerId", "billing.customerId"}
-"""The fields GoMag sends as JSON numbers (/work/shared/gomag/order_read_response.json): read as
+"""The fields GoMag sends as JSON numbers (its published ``order_read_response.json``): read as
 the raw text of their value, so a number keeps its exact source text (``-0``, 30 digits)."""
 
 _TEXT = str | None
@@ -94,7 +94,7 @@ class ShapedOrder(NamedTuple):
     discounts: object
 
 
-class Unfit(Exception):
+class _Unfit(Exception):
     """The payload holds a value only the reference path reads exactly."""
 
 
@@ -105,11 +105,12 @@ def read_shaped(encoded: bytes) -> ShapedOrder | None:
     try:
         order = _DECODER.decode(encoded)
         return _shaped(order)
-    except (msgspec.DecodeError, RecursionError, Unfit):
+    except (msgspec.DecodeError, RecursionError, _Unfit):
         return None
 
 
 def _shaped(order: Struct) -> ShapedOrder:
+    """The order's row, addresses and lines, as the reference path takes them from a dict."""
     fields = astuple(order)
     row = list(fields[:_ORDER_WIDTH])
     odd_blocks = []
@@ -140,20 +141,22 @@ _NO_COMPANY = (None,) * len(COMPANY_KEYS)
 
 
 def _address(kind: str, block: Struct) -> tuple[str, tuple]:
+    """The address row of a block, as ``_AddressCollector.add`` makes it from a dict."""
     fields = _ADDRESS_FIELDS(block)
     company = fields[_COMPANY]
     if type(company) is _Company:
         if kind != "billing":
-            raise Unfit("a company object outside billing is kept as it was sent")
+            raise _Unfit("a company object outside billing is kept as it was sent")
         return kind, (*fields[:_COMPANY], None, *fields[_COMPANY + 1 :], *astuple(company))
     if type(company) is list:
         if company:
-            raise Unfit("a company sent as a non-empty list is kept as it was sent")
+            raise _Unfit("a company sent as a non-empty list is kept as it was sent")
         return kind, (*fields[:_COMPANY], None, *fields[_COMPANY + 1 :], *_NO_COMPANY)
     return kind, fields + _NO_COMPANY
 
 
 def _lines(container: object) -> object:
+    """The rows of a list of lines or of an object keyed by position; else the container."""
     if type(container) is dict:
         container = list(container.values())
     if type(container) is list:
@@ -173,4 +176,4 @@ def _number(value: Raw | None) -> object:
         return msgspec.json.decode(text)
     if text == b"null":
         return None
-    raise Unfit("a number field holding neither a number, text nor null")
+    raise _Unfit("a number field holding neither a number, text nor null")
