@@ -32,6 +32,7 @@ from gomag_assets.validation.fields import (
     RANK_OF_SUBJECT,
     Section,
 )
+from gomag_assets.validation.shapes import read_shaped
 
 _SHOWN_CHARS = 40
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -158,6 +159,13 @@ class _Collector:
             self.order.append(position)
             self.key.append(number)
 
+    def add_rows(self, rows: list[tuple], position: int) -> None:
+        """Add lines already read into rows of ``fields`` (the fast path's)."""
+        for row in rows:
+            self.append(row)
+        self.order += [position] * len(rows)
+        self.key += range(len(rows))
+
     def columns(self) -> dict[str, np.ndarray]:
         """Field -> its value in each row, as an object array: unlike a list, the cyclic garbage
         collector never walks it (a million references, each a likely cache miss)."""
@@ -188,6 +196,10 @@ class _AddressCollector(_Collector):
             row = (*row[:_COMPANY], None, *row[_COMPANY + 1 :], *_NO_COMPANY)
         else:
             row += _NO_COMPANY
+        self.add_row(position, kind, row)
+
+    def add_row(self, position: int, kind: str, row: tuple) -> None:
+        """Add a row of ``fields``, the company's spread already."""
         self.append(row)
         self.order.append(position)
         self.key.append(kind)
@@ -200,8 +212,12 @@ _NO_BLOCK = {block: (None,) * len(keys) for block, keys in BLOCK_KEYS.items()}
 _NO_ORDER_FIELDS = (None,) * len(ORDER_PATHS)
 
 
-def normalize_payloads(raw: Iterable[tuple[str, str]]) -> NormalizedPayloads:
+def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> NormalizedPayloads:
     """Decode each ``(order_id, payload_text)`` and flatten orders and their child rows.
+
+    A payload is read by the compiled decoder (``shapes``) when it fits GoMag's shape, else by
+    the stdlib decoder, the reference; ``fast=False`` reads every payload the reference way
+    (the tests prove both ways give the same).
 
     Each payload's fields are taken as soon as it is decoded, so the decoded document dies
     young: the batch never holds every document at once, which keeps memory flat and spares
@@ -224,10 +240,24 @@ def normalize_payloads(raw: Iterable[tuple[str, str]]) -> NormalizedPayloads:
         except UnicodeEncodeError:  # lone surrogates: hash them as the contract says
             encoded = text.encode("utf-8", "surrogatepass")
             may_hold_lone_surrogates.add(position)
+            shaped = None
+        else:
+            shaped = read_shaped(encoded) if fast else None
         digests.append(sha256(encoded).hexdigest())
         if _SURROGATE_ESCAPE.search(text):
             may_hold_lone_surrogates.add(position)
 
+        if shaped is not None:
+            orders.append(shaped.row)
+            for name, block in shaped.odd_blocks:
+                _check_absent(block, name, position, reasons)
+            for kind, row in shaped.addresses:
+                addresses.add_row(position, kind, row)
+            if lines := _item_lines(shaped.items, position, reasons):
+                items.add_rows(lines, position)
+            if lines := _discount_lines(shaped.discounts, position, reasons):
+                discounts.add_rows(lines, position)
+            continue
         document, problem = _decode(text)
         if problem is not None:
             unreadable.add(position)
@@ -249,8 +279,10 @@ def normalize_payloads(raw: Iterable[tuple[str, str]]) -> NormalizedPayloads:
                 addresses.add(position, kind, block)
             elif kind not in BLOCK_KEYS:  # billing was looked at with the order's blocks
                 _check_absent(block, kind, position, reasons)
-        _item_lines(document.get("items"), position, items, reasons)
-        _discount_lines(document.get("discounts"), position, discounts, reasons)
+        if lines := _item_lines(document.get("items"), position, reasons):
+            items.add_lines(lines, "items", Section.ITEMS, position, reasons)
+        if lines := _discount_lines(document.get("discounts"), position, reasons):
+            discounts.add_lines(lines, "discounts", Section.DISCOUNTS, position, reasons)
 
     return NormalizedPayloads(
         order_ids=order_ids,
@@ -279,12 +311,11 @@ def _check_absent(value: object, name: str, position: int, reasons: list[Reason]
         )
 
 
-def _item_lines(container: object, position: int, items: _Collector, reasons: list[Reason]) -> None:
-    """Collect the order's item lines: it must have some."""
+def _item_lines(container: object, position: int, reasons: list[Reason]) -> list | None:
+    """The order's item lines, or a reason: it must have some."""
     lines = _lines(container)
     if lines:
-        items.add_lines(lines, "items", Section.ITEMS, position, reasons)
-        return
+        return lines
     if lines is not None:
         words = "no item lines"
     elif container is None:
@@ -292,18 +323,16 @@ def _item_lines(container: object, position: int, items: _Collector, reasons: li
     else:
         words = f"{shown(container)} is not a list or an object"
     reasons.append(Reason(position, Section.ORDER, -1, _ITEMS_RANK, f"items: {words}"))
+    return None
 
 
-def _discount_lines(
-    container: object, position: int, discounts: _Collector, reasons: list[Reason]
-) -> None:
-    """Collect the order's discount lines, if it has any."""
+def _discount_lines(container: object, position: int, reasons: list[Reason]) -> list | None:
+    """The order's discount lines, if it has any; a reason for a container that is no list."""
     lines = _lines(container)
-    if lines:
-        discounts.add_lines(lines, "discounts", Section.DISCOUNTS, position, reasons)
-    elif lines is None and not _is_absent(container):
+    if lines is None and not _is_absent(container):
         words = f"{shown(container)} is not a list or an object"
         reasons.append(Reason(position, Section.ORDER, -1, _DISCOUNTS_RANK, f"discounts: {words}"))
+    return lines
 
 
 _ITEMS_RANK = RANK_OF_SUBJECT["items"]
