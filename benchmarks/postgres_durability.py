@@ -61,10 +61,12 @@ def count(
         "naive": lambda url: writers.naive_postgres_loop(url, orders[:naive_orders]),
         "one transaction": lambda url: writers.bare_postgres(url, orders, copy=True),
     }
+    runs = [
+        (name, fresh_database(), write) for _ in range(rounds) for name, write in writes.items()
+    ]
     counted: dict[str, list[Counter[str]]] = {name: [] for name in writes}
-    for _ in range(rounds):
-        for name, write in writes.items():
-            counted[name].append(counter.during(fresh_database(), write))
+    for (name, _, _), flushes in zip(runs, counter.each([run[1:] for run in runs]), strict=True):
+        counted[name].append(flushes)
     fewest = {name: min(counts, key=lambda c: sum(c.values())) for name, counts in counted.items()}
     return Durability(
         store=Flushes(
@@ -117,15 +119,28 @@ class _WalFlushes:
             shown = [f"`{name}={conn.execute(f'SHOW {name}').fetchone()[0]}`" for name in names]
         return ", ".join(shown)
 
-    def during(self, database_url: str, write: Callable[[str], Any]) -> Counter[str]:
-        """The WAL flushes, by process type, between before and after ``write(database_url)``."""
-        before = self._settled(database_url)
-        write(database_url)
-        after = self._settled(database_url)
-        after.subtract(before)
-        return Counter(
-            {kind: n for kind, n in after.items() if n > 0 and not kind.startswith("autovacuum")}
-        )
+    def each(self, writes: Sequence[tuple[str, Callable[[str], Any]]]) -> list[Counter[str]]:
+        """The WAL flushes, by process type, of each ``write(database_url)`` in turn (each
+        database made beforehand): the counter, settled after one write, is where the next
+        one's count starts."""
+        counts = []
+        before = self._settled(writes[0][0])
+        for database_url, write in writes:
+            write(database_url)
+            after = self._settled(database_url)
+            flushed = after.copy()
+            flushed.subtract(before)
+            counts.append(
+                Counter(
+                    {
+                        kind: n
+                        for kind, n in flushed.items()
+                        if n > 0 and not kind.startswith("autovacuum")
+                    }
+                )
+            )
+            before = after
+        return counts
 
     def _settled(self, database_url: str) -> Counter[str]:
         database = urlsplit(database_url).path.lstrip("/")

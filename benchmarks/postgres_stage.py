@@ -48,6 +48,7 @@ class PostgresSizes:
     concurrent_rounds: int = 3
     naive_orders: int = 500
     """Orders the naive loop (a committed transaction each) writes while its flushes are counted."""
+    flush_rounds: int = postgres_durability.ROUNDS
 
 
 QUICK = PostgresSizes(
@@ -55,6 +56,7 @@ QUICK = PostgresSizes(
     day_size=300,
     rounds=1,
     naive_orders=20,
+    flush_rounds=1,
     concurrent_runs=(1, 2),
     concurrent_day=300,
     concurrent_rounds=1,
@@ -112,6 +114,7 @@ def run(sizes: PostgresSizes) -> StageReport:
             sizes.naive_orders,
             sizes.day_size,
             lambda url, orders: _store(url, orders, sizes),
+            sizes.flush_rounds,
         )
         parallel = postgres_parallel.best_day_runs(
             sizes.concurrent_runs,
@@ -233,7 +236,7 @@ def _report(
         _import_details(sizes, measured, items_per_order, version, load_before, load_after),
         "### PostgreSQL: WAL flushes per 1,000 orders\n\nEach writer into a new database, the "
         "server's WAL flush counter read before and after it with nothing else running on the "
-        f"server, the round with the fewest flushes of {postgres_durability.ROUNDS} interleaved "
+        f"server, the round with the fewest flushes of {sizes.flush_rounds} interleaved "
         "ones (the WAL writer flushes every 200 ms while WAL is written, so its share grows with "
         'wall time; see `benchmarks/postgres_durability.py`); "where" is the process type that '
         "flushed.\n\n" + durability.table(measured.flushes),
