@@ -176,18 +176,19 @@ def _flush_details(flushes: Durability | None, days: int) -> str:
     if flushes is None:
         return f"{title}\n\n`strace` is not available here, so no flush was counted."
     store, ceiling = flushes.store, flushes.ceiling
+    (one_transaction,) = flushes.explaining
     return (
         f"{title}\n\nCounted with `strace -f -y` around a child process that writes the "
         "orders into a new file (starting Python and making the file flush nothing). In WAL "
         "mode the database file is flushed once per checkpoint. Checkpoints: the store "
         f"{store.where['database file']} for {store.orders:,} orders in {days} days "
-        f"({store.count / days:.3g} flushes a day), the ceiling "
-        f"{ceiling.where['database file']} for its one transaction. Each `save_orders_batch` "
-        "opens its own connection, and when the last connection to a file closes SQLite "
-        "checkpoints the WAL and deletes it: a day then costs the new WAL's first frame and "
-        "its directory entry, and the checkpoint's WAL and database-file flushes. (a-days), "
-        "the ceiling written the same way, a connection per day, shows that cost is the "
-        "connection's, not the store's bookkeeping.\n\n" + durability.table(flushes)
+        f"({store.count / days:.3g} flushes a day), the ceiling written the same way "
+        f"{ceiling.where['database file']}, and {one_transaction.where['database file']} when "
+        "it writes every day in one transaction. Each day opens its own connection, and when "
+        "the last connection to a file closes SQLite checkpoints the WAL and deletes it: a day "
+        "then costs the new WAL's first frame and its directory entry, and the checkpoint's "
+        "WAL and database-file flushes; the store's bookkeeping adds none.\n\n"
+        + durability.table(flushes)
     )
 
 
