@@ -9,7 +9,7 @@ import json
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from order_payloads import address, billing, company, discount, order, product, published_orders
 from reliability.test_hostile_input import landings
@@ -22,17 +22,18 @@ from support.order_defects import (
     raw,
     without_missing,
 )
-from test_validation_properties import landed_orders, mutated_orders, payload_texts
+from test_validation_properties import (
+    PROPERTY_SETTINGS,
+    landed_orders,
+    mutated_orders,
+    payload_texts,
+)
 
 from benchmarks import synthetic
 from gomag_assets.validation.normalize import NormalizedPayloads, Rows, normalize_payloads
 from gomag_assets.validation.shapes import read_shaped
 
-PROPERTY_SETTINGS = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FAST_PATH_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=150)
 
 
 def read_both_ways(raw_orders: list[tuple[str, str]]) -> dict:
@@ -210,19 +211,19 @@ def test_the_defect_catalogue_and_harmless_variations_read_alike():
     assert 0.5 < fast_share(texts) < 1.0
 
 
-@PROPERTY_SETTINGS
+@FAST_PATH_SETTINGS
 @given(st.lists(landed_orders, max_size=16))
 def test_hostile_payloads_of_the_property_tests_read_alike(raw_orders):
     read_both_ways(raw_orders)
 
 
-@PROPERTY_SETTINGS
+@FAST_PATH_SETTINGS
 @given(st.lists(payload_texts(mutated_orders()), min_size=1, max_size=12))
 def test_mutated_orders_read_alike(texts):
     read_both_ways([(str(number), text) for number, text in enumerate(texts)])
 
 
-@PROPERTY_SETTINGS
+@FAST_PATH_SETTINGS
 @given(landings)
 def test_hostile_landings_read_alike(raw_orders):
     read_both_ways(raw_orders)
