@@ -61,12 +61,11 @@ def count(
         "naive": lambda url: writers.naive_postgres_loop(url, orders[:naive_orders]),
         "one transaction": lambda url: writers.bare_postgres(url, orders, copy=True),
     }
-    runs = [
-        (name, fresh_database(), write) for _ in range(rounds) for name, write in writes.items()
-    ]
+    names = [name for _ in range(rounds) for name in writes]
+    flushes = counter.each([(fresh_database(), writes[name]) for name in names])
     counted: dict[str, list[Counter[str]]] = {name: [] for name in writes}
-    for (name, _, _), flushes in zip(runs, counter.each([run[1:] for run in runs]), strict=True):
-        counted[name].append(flushes)
+    for name, flushed in zip(names, flushes, strict=True):
+        counted[name].append(flushed)
     fewest = {name: min(counts, key=lambda c: sum(c.values())) for name, counts in counted.items()}
     return Durability(
         store=Flushes(

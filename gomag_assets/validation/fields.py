@@ -2,6 +2,7 @@
 order in which reasons name them (docs/CONTRACTS.md §1, §4; /work/shared/gomag for the shape).
 """
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 ORDER_FIELDS = {
@@ -89,6 +90,14 @@ ORDER_PATHS = [
 
 PLAIN_ADDRESS_KEYS = [path for path in ADDRESS_FIELDS.values() if "." not in path]
 COMPANY_KEYS = [path.partition(".")[2] for path in ADDRESS_FIELDS.values() if "." in path]
+NO_COMPANY = (None,) * len(COMPANY_KEYS)
+COMPANY_AT = PLAIN_ADDRESS_KEYS.index("company")
+
+
+def with_company(row: tuple, company: Iterable[object] = NO_COMPANY) -> tuple:
+    """An address row of ``PLAIN_ADDRESS_KEYS`` with the company's ``COMPANY_KEYS`` values
+    spread after it, and its own ``company`` cell left None."""
+    return (*row[:COMPANY_AT], None, *row[COMPANY_AT + 1 :], *company)
 
 
 class Section(IntEnum):

@@ -23,14 +23,17 @@ import numpy as np
 from gomag_assets.validation.fields import (
     ADDRESS_KINDS,
     BLOCK_KEYS,
+    COMPANY_AT,
     COMPANY_KEYS,
     DISCOUNT_FIELDS,
     ITEM_FIELDS,
+    NO_COMPANY,
     ORDER_KEYS,
     ORDER_PATHS,
     PLAIN_ADDRESS_KEYS,
     RANK_OF_SUBJECT,
     Section,
+    with_company,
 )
 from gomag_assets.validation.shapes import read_shaped
 
@@ -189,13 +192,13 @@ class _AddressCollector(_Collector):
 
     def add(self, position: int, kind: str, block: dict) -> None:
         row = tuple(map(block.get, PLAIN_ADDRESS_KEYS))
-        company = row[_COMPANY]
+        company = row[COMPANY_AT]
         if kind == "billing" and type(company) is dict:
-            row = (*row[:_COMPANY], None, *row[_COMPANY + 1 :], *map(company.get, COMPANY_KEYS))
+            row = with_company(row, map(company.get, COMPANY_KEYS))
         elif company == []:
-            row = (*row[:_COMPANY], None, *row[_COMPANY + 1 :], *_NO_COMPANY)
+            row = with_company(row)
         else:
-            row += _NO_COMPANY
+            row += NO_COMPANY
         self.add_row(position, kind, row)
 
     def add_row(self, position: int, kind: str, row: tuple) -> None:
@@ -206,8 +209,6 @@ class _AddressCollector(_Collector):
 
 
 _SHARED_VALUES = 65_536
-_COMPANY = PLAIN_ADDRESS_KEYS.index("company")
-_NO_COMPANY = (None,) * len(COMPANY_KEYS)
 _NO_BLOCK = {block: (None,) * len(keys) for block, keys in BLOCK_KEYS.items()}
 _NO_ORDER_FIELDS = (None,) * len(ORDER_PATHS)
 

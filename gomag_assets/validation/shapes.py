@@ -19,12 +19,15 @@ from msgspec.structs import astuple
 from gomag_assets.validation.fields import (
     ADDRESS_KINDS,
     BLOCK_KEYS,
+    COMPANY_AT,
     COMPANY_KEYS,
     DISCOUNT_FIELDS,
     ITEM_FIELDS,
+    NO_COMPANY,
     ORDER_KEYS,
     ORDER_PATHS,
     PLAIN_ADDRESS_KEYS,
+    with_company,
 )
 
 NUMBER_PATHS = {"delivery.total", "delivery.lockerId", "billing.customerId"}
@@ -49,7 +52,6 @@ def _shape(name: str, keys: list[str], block: str = "", **more: object) -> type[
 
 _Company = _shape("Company", COMPANY_KEYS)
 _ADDRESS_KEYS = [key for key in PLAIN_ADDRESS_KEYS if key != "company"]
-_COMPANY = PLAIN_ADDRESS_KEYS.index("company")
 _BLOCKS = [*BLOCK_KEYS, *(kind for kind in ADDRESS_KINDS if kind not in BLOCK_KEYS)]
 """Every block of an order, each once: billing is both a block of the order and an address."""
 
@@ -137,22 +139,21 @@ _BLOCKS_END = _ORDER_WIDTH + len(_BLOCKS)
 _PLAN = [(name, len(BLOCK_KEYS.get(name, ())), name in ADDRESS_KINDS) for name in _BLOCKS]
 """Each block: its name, how many of its fields the order row takes, whether it is an address."""
 _NO_BLOCK = {block: (None,) * width for block, width, _ in _PLAN}
-_NO_COMPANY = (None,) * len(COMPANY_KEYS)
 
 
 def _address(kind: str, block: Struct) -> tuple[str, tuple]:
     """The address row of a block, as ``_AddressCollector.add`` makes it from a dict."""
     fields = _ADDRESS_FIELDS(block)
-    company = fields[_COMPANY]
+    company = fields[COMPANY_AT]
     if type(company) is _Company:
         if kind != "billing":
             raise _Unfit("a company object outside billing is kept as it was sent")
-        return kind, (*fields[:_COMPANY], None, *fields[_COMPANY + 1 :], *astuple(company))
+        return kind, with_company(fields, astuple(company))
     if type(company) is list:
         if company:
             raise _Unfit("a company sent as a non-empty list is kept as it was sent")
-        return kind, (*fields[:_COMPANY], None, *fields[_COMPANY + 1 :], *_NO_COMPANY)
-    return kind, fields + _NO_COMPANY
+        return kind, with_company(fields)
+    return kind, fields + NO_COMPANY
 
 
 def _lines(container: object) -> object:
