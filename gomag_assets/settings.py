@@ -41,6 +41,8 @@ class Settings:
     late_update_lookback_days: int
     late_update_max_runs: int
     late_update_interval_seconds: int
+    alert_interval_seconds: int
+    """Seconds between the alert sensors' looks at failed runs and MALFORMED orders."""
     freshness_lag_minutes: int
     store_pii: bool
     cancelled_statuses: tuple[str, ...]
@@ -147,6 +149,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         late_update_interval_seconds=_read(
             env, "GOMAG_LATE_UPDATE_INTERVAL", "300", _positive, "seconds > 0"
         ),
+        alert_interval_seconds=_read(env, "GOMAG_ALERT_INTERVAL", "30", _positive, "seconds > 0"),
         freshness_lag_minutes=_read(env, "GOMAG_FRESHNESS_LAG", "60", _positive, "minutes > 0"),
         store_pii=_read(env, "GOMAG_STORE_PII", "1", _switch, "a switch"),
         cancelled_statuses=_read(

@@ -233,3 +233,10 @@ def test_alert_text_never_carries_the_api_key(monkeypatch):
     text = Alert(title="GoMag said: bad key k3y-from-env", reasons=["k3y-from-env"]).text()
     assert "k3y-from-env" not in text
     assert text == "[gomag-assets] GoMag said: bad key ***\n  reason: ***"
+
+
+@pytest.mark.parametrize(("env", "seconds"), [({}, 30), ({"GOMAG_ALERT_INTERVAL": "5"}, 5)])
+def test_both_alert_sensors_look_as_often_as_the_operator_sets(db_path, env, seconds):
+    definitions = build_definitions(load_settings({"GOMAG_DB_PATH": db_path, **env}))
+    for name in ("gomag_run_failure_alert", "gomag_malformed_alert"):
+        assert definitions.get_sensor_def(name).minimum_interval_seconds == seconds

@@ -182,6 +182,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             "GOMAG_DB_PATH": str(db_path),
             "GOMAG_TIMEZONE": SHOP_TIMEZONE.key,
             "GOMAG_TEST_NOW": NOW.isoformat(),
+            # Alerts are looked for every 5 s (the daemon's shortest loop), not every 30 s.
+            "GOMAG_ALERT_INTERVAL": "5",
         }
         dagster = DagsterProcesses(env, tmp_path, workspace)
         try:
@@ -380,15 +382,24 @@ def _failed_run(services: DagsterProcesses, run_id: str) -> dict[str, Any] | Non
     return run if run["status"] == "FAILURE" else None
 
 
+def _failed_backfill_run(services: DagsterProcesses, backfill_id: str) -> dict[str, Any] | None:
+    """The backfill's one run once it has failed."""
+    backfill = services.graphql(BACKFILL, id=backfill_id)["partitionBackfillOrError"]
+    assert backfill["__typename"] == "PartitionBackfill", backfill
+    if not backfill["runs"]:
+        return None
+    (run,) = backfill["runs"]
+    return run if _failed_run(services, run["runId"]) else None
+
+
 def _alerts(deployment: Deployment) -> str:
     path = deployment.db_path.parent / "alerts.log"
     return path.read_text() if path.exists() else ""
 
 
 def _failing_cli_run(deployment: Deployment) -> str:
-    """A ``dagster asset materialize`` run on the deployment's instance that GoMag refuses; its
-    run id, read off the CLI's own log."""
-    deployment.shop.faults.queue("auth_error")
+    """A ``dagster asset materialize`` run on the deployment's instance, which fails when GoMag
+    refuses the key; its run id, read off the CLI's own log."""
     done = subprocess.run(
         [BIN / "dagster", "asset", "materialize", "-f", str(CLOCKED_LOCATION)]
         + ["--select", "raw_orders", "--partition", PARTITIONS[0]],
@@ -417,7 +428,20 @@ def test_failing_runs_from_the_ui_a_backfill_and_the_cli_each_alert(deployment: 
         STARTUP_TIMEOUT,
     )
 
-    shop.faults.queue("auth_error")  # GoMag refuses the key once: the run's fetch fails
+    # GoMag refuses the key once for each of the three runs: each run's first fetch fails. The
+    # backfill goes first: the daemon takes it on its next pass (every 30 s), while the UI's run
+    # and the CLI's run fail.
+    shop.faults.queue("auth_error", "auth_error", "auth_error")
+    backfill = dagster.graphql(
+        LAUNCH_BACKFILL,
+        params={
+            "assetSelection": ORDER_ASSETS,
+            "partitionNames": PARTITIONS[1:],
+            "title": "failing",
+        },
+    )["launchPartitionBackfill"]
+    assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
+
     launched = dagster.graphql(
         LAUNCH_RUN,
         params={
@@ -440,26 +464,14 @@ def test_failing_runs_from_the_ui_a_backfill_and_the_cli_each_alert(deployment: 
         )["jobName"]
         == "__ASSET_JOB"
     )
-
-    shop.faults.queue("auth_error")
-    backfill = dagster.graphql(
-        LAUNCH_BACKFILL,
-        params={
-            "assetSelection": ORDER_ASSETS,
-            "partitionNames": PARTITIONS[1:],
-            "title": "failing",
-        },
-    )["launchPartitionBackfill"]
-    assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
-    finished = dagster.wait_for(
-        "the failing backfill to finish",
-        lambda: _finished_backfill(dagster, backfill["backfillId"]),
+    cli_run = _failing_cli_run(deployment)
+    # Its run failing is what alerts; the backfill itself ends only at the daemon's next pass.
+    backfill_run = dagster.wait_for(
+        "the failing backfill's run to fail",
+        lambda: _failed_backfill_run(dagster, backfill["backfillId"]),
         BACKFILL_TIMEOUT,
     )
-    (backfill_run,) = finished["runs"]
-    assert backfill_run["status"] == "FAILURE", finished
-
-    cli_run = _failing_cli_run(deployment)
+    assert not shop.faults.pending(), "a run fetched more than once before failing"
 
     failed_runs = (asset_run, backfill_run["runId"], cli_run)
     alerts = dagster.wait_for(

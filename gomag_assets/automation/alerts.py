@@ -167,6 +167,7 @@ def build_alert_sensors(
         # Runs launched from the UI are asset-job runs, and CLI runs have no code location of
         # their own: only watching every location hears them all. The body keeps ours.
         monitor_all_code_locations=True,
+        minimum_interval_seconds=settings.alert_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
             "Writes an alert (log, alerts file, webhook) when a run that materializes the order "
@@ -201,7 +202,7 @@ def build_alert_sensors(
     @sensor(
         name=scope.named("gomag_malformed_alert"),
         required_resource_keys={scope.store_key},
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=settings.alert_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
             "Alerts when a validated_orders materialization leaves a day with MALFORMED orders "
