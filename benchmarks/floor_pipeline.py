@@ -6,7 +6,8 @@ Per day: every page over httpx (100 orders a page), ``json.loads`` of each body,
 ``executemany`` of the orders (with each order's payload as JSON text) and one of their item
 lines, committed once, on the store's journal settings (WAL, ``synchronous=NORMAL``). No
 validation, no statuses, no run records, no orchestration. Run as a child process of its own, as
-the CLI runs are; prints one JSON line: wall and CPU seconds, orders, items, pages, peak RSS.
+the CLI runs are; prints one JSON line: wall and CPU seconds, orders, items, pages, rows, the
+seconds spent writing them, peak RSS.
 """
 
 import argparse
@@ -31,8 +32,10 @@ _INSERT_ITEM = "INSERT INTO order_items VALUES (?, ?, ?, ?, ?)"
 
 
 def copy_days(client: httpx.Client, conn: sqlite3.Connection, days: list[dt.date]) -> dict:
-    """Every order of ``days`` copied, a day per transaction; what was copied."""
+    """Every order of ``days`` copied, a day per transaction; what was copied, and the seconds
+    spent writing it (the inserts and commits)."""
     orders = items = pages = 0
+    writing = 0.0
     for day in days:
         fetched, day_pages = _day_orders(client, day)
         order_rows = [
@@ -53,14 +56,22 @@ def copy_days(client: httpx.Client, conn: sqlite3.Connection, days: list[dt.date
             for line in order.get("items") or ()
             if isinstance(line, dict)
         ]
+        started = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(_INSERT_ORDER, order_rows)
         conn.executemany(_INSERT_ITEM, item_rows)
         conn.execute("COMMIT")
+        writing += time.perf_counter() - started
         orders += len(order_rows)
         items += len(item_rows)
         pages += day_pages
-    return {"orders": orders, "items": items, "pages": pages}
+    return {
+        "orders": orders,
+        "items": items,
+        "pages": pages,
+        "rows": orders + items,
+        "writing": writing,
+    }
 
 
 def _day_orders(client: httpx.Client, day: dt.date) -> tuple[list[dict[str, Any]], int]:

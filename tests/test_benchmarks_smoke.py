@@ -59,6 +59,7 @@ def test_quick_cli_backfill_stage_counts_every_order_and_reads_the_cli_process_p
     written = output.read_text()
     assert "| 2-day backfill through the CLI (`--partition-range`), 100 orders/day |" in written
     assert "| CLI, 1 day |" in written
+    assert "| **lower bound of a CLI backfill**: fetching as the floor does" in written
     peak = re.search(r"\| peak RSS \(`VmHWM`\) of the CLI process[^|]*\| ([0-9,]+) MiB", written)
     assert peak is not None and int(peak[1].replace(",", "")) > 100  # Dagster alone is more
 
