@@ -1,8 +1,10 @@
 """The operator's settings: each read with its default, each fault one line naming the variable."""
 
 import pytest
+from dagster import AssetKey
 
 from gomag_assets.constants import DEFAULT_CANCELLED_STATUSES
+from gomag_assets.definitions import build_definitions
 from gomag_assets.resources.order_store import OrderStore
 from gomag_assets.settings import GoMagSettingError, load_settings
 
@@ -50,6 +52,20 @@ def test_without_a_postgres_url_the_store_is_the_sqlite_file():
     settings = load_settings({"GOMAG_DB_PATH": "/srv/gomag/orders.sqlite"})
     assert settings.db_on_postgres is False
     assert settings.db_location == "/srv/gomag/orders.sqlite"
+
+
+@pytest.mark.parametrize(
+    ("env", "kind"),
+    [
+        ({"GOMAG_DB_PATH": "orders.sqlite"}, "sqlite"),
+        ({"GOMAG_DB_URL": "postgresql://db/g"}, "postgres"),
+    ],
+)
+def test_every_order_asset_names_the_store_it_is_kept_in(env, kind):
+    definitions = build_definitions(load_settings(env))
+    for name in ("raw_orders", "validated_orders", "imported_orders"):
+        kinds = definitions.get_assets_def(name).specs_by_key[AssetKey(name)].kinds
+        assert kind in kinds and not kinds & ({"sqlite", "postgres"} - {kind}), kinds
 
 
 @pytest.mark.parametrize(

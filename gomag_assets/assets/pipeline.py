@@ -67,6 +67,7 @@ def build_order_assets(
     shop_zone = ZoneInfo(partitions_def.timezone)
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     keys = OrderKeys.of(scope)
+    store_kind = "postgres" if settings.db_on_postgres else "sqlite"
     stage = {"partitions_def": partitions_def, "group_name": scope.group, "owners": OWNERS}
     shop_tags = scope.tags if scope.prefixed else {}
     config_class = ValidationConfig
@@ -81,7 +82,7 @@ def build_order_assets(
             AssetSpec(
                 keys.raw,
                 description=raw_orders.DESCRIPTION,
-                kinds={"httpx", "sqlite"},
+                kinds={"httpx", store_kind},
                 tags=shop_tags,
                 skippable=True,
                 **stage,
@@ -90,7 +91,7 @@ def build_order_assets(
                 keys.validated,
                 deps=[keys.raw],
                 description=validated_orders.DESCRIPTION,
-                kinds={"pandera", "sqlite"},
+                kinds={"pandera", store_kind},
                 metadata={"dagster/column_schema": ORDER_COLUMN_SCHEMA},
                 tags=shop_tags,
                 skippable=True,
@@ -100,7 +101,7 @@ def build_order_assets(
                 keys.imported,
                 deps=[keys.validated],
                 description=imported_orders.DESCRIPTION,
-                kinds={"sqlite"},
+                kinds={store_kind},
                 tags=shop_tags,
                 skippable=True,
                 **stage,
