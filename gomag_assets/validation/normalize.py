@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import sha256
+from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -162,12 +163,15 @@ class _Collector:
             self.order.append(position)
             self.key.append(number)
 
-    def add_rows(self, rows: list[tuple], position: int) -> None:
-        """Add lines already read into rows of ``fields`` (the fast path's)."""
-        for row in rows:
-            self.append(row)
+    def add_rows(self, rows: list[tuple], position: int, keys: Iterable[object] = ()) -> None:
+        """Add an order's rows read by the fast path (text, number text or None: all hashable)
+        in one pass, keyed by ``keys`` (by line number when none are given)."""
+        seen = self.seen
+        if len(seen) > _SHARED_VALUES:
+            seen.clear()
+        self.values.extend(map(seen.setdefault, chain(*rows), chain(*rows)))
         self.order += [position] * len(rows)
-        self.key += range(len(rows))
+        self.key += keys or range(len(rows))
 
     def columns(self) -> dict[str, np.ndarray]:
         """Field -> its value in each row, as an object array: unlike a list, the cyclic garbage
@@ -252,8 +256,8 @@ def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> 
             orders.append(shaped.row)
             for name, block in shaped.odd_blocks:
                 _check_absent(block, name, position, reasons)
-            for kind, row in shaped.addresses:
-                addresses.add_row(position, kind, row)
+            if shaped.addresses:
+                addresses.add_rows(shaped.addresses, position, shaped.address_kinds)
             if lines := _item_lines(shaped.items, position, reasons):
                 items.add_rows(lines, position)
             if lines := _discount_lines(shaped.discounts, position, reasons):
