@@ -92,6 +92,9 @@ class NormalizedPayloads:
     discounts: Rows
     addresses: Rows
     reasons: list[Reason]
+    read_fast: bool
+    """Every payload was read by the compiled decoder: each field it reads as text holds only
+    ``str`` or None."""
 
 
 _NO_BLOCK = {block: (None,) * len(keys) for block, keys in BLOCK_KEYS.items()}
@@ -118,6 +121,7 @@ def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> 
     discounts = Collector(list(DISCOUNT_FIELDS.values()))
     addresses = AddressCollector()
     reasons: list[Reason] = []
+    read_fast = True
 
     for position, (order_id, text) in enumerate(raw):
         order_ids.append(order_id)
@@ -144,6 +148,7 @@ def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> 
             if lines := _discount_lines(shaped.discounts, position, reasons):
                 discounts.add_rows(lines, position)
             continue
+        read_fast = False
         document, problem = _decode(text)
         if problem is not None:
             unreadable.add(position)
@@ -182,6 +187,7 @@ def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> 
         discounts=discounts.result(),
         addresses=addresses.result(),
         reasons=reasons,
+        read_fast=read_fast,
     )
 
 
