@@ -150,7 +150,7 @@ _NO_BLOCK = {block: (None,) * width for block, width, _ in _PLAN}
 
 
 def _address(kind: str, block: Struct) -> tuple:
-    """The address row of a block, as ``_AddressCollector.add`` makes it from a dict."""
+    """The address row of a block, as ``collect.AddressCollector.add`` makes it from a dict."""
     fields = _ADDRESS_FIELDS(block)
     company = fields[COMPANY_AT]
     if type(company) is _Company:
