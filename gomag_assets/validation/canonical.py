@@ -91,9 +91,17 @@ def decimal_texts(values: np.ndarray) -> Reading:
     return _read_distinct(values, decimal_text)
 
 
-def texts(values: np.ndarray, *, blank_is_missing: bool) -> Reading:
+def texts(values: np.ndarray, *, blank_is_missing: bool, only_text: bool = False) -> Reading:
     """Each value as plain text (JSON numbers as their source text); blank ones are None when
-    ``blank_is_missing``; anything else (booleans, objects, lists) is unreadable."""
+    ``blank_is_missing``; anything else (booleans, objects, lists) is unreadable. With
+    ``only_text`` the caller vouches that every value is ``str`` or None (a field the compiled
+    decoder reads as text), so no value's type is looked at."""
+    if only_text:
+        if not blank_is_missing:
+            return Reading(values.copy(), _NO_ROWS)
+        raw = values.tolist()
+        read = [value if value and not value.isspace() else None for value in raw]
+        return Reading(objects(read, len(read)), _NO_ROWS)
     strays = []
 
     def not_text(value: object) -> str | None:

@@ -15,25 +15,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import sha256
-from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
 
+from gomag_assets.validation.collect import AddressCollector, Collector, Rows
 from gomag_assets.validation.fields import (
     ADDRESS_KINDS,
     BLOCK_KEYS,
-    COMPANY_AT,
-    COMPANY_KEYS,
     DISCOUNT_FIELDS,
     ITEM_FIELDS,
-    NO_COMPANY,
     ORDER_KEYS,
     ORDER_PATHS,
-    PLAIN_ADDRESS_KEYS,
     RANK_OF_SUBJECT,
     Section,
-    with_company,
 )
 from gomag_assets.validation.shapes import read_shaped
 
@@ -81,19 +76,6 @@ def shown(value: object) -> str:
 
 
 @dataclass(frozen=True)
-class Rows:
-    """Rows of one child table (item lines, discount lines or address blocks) of the orders
-    that could be read."""
-
-    order: np.ndarray
-    """Position of the order each row belongs to (ascending: rows come in payload order)."""
-    key: np.ndarray
-    """What tells the rows of one order apart: the line number, or the address kind."""
-    fields: dict[str, np.ndarray]
-    """Field -> its raw value per row."""
-
-
-@dataclass(frozen=True)
 class NormalizedPayloads:
     """Every input order's raw fields, and the child rows of the orders that could be read."""
 
@@ -110,105 +92,11 @@ class NormalizedPayloads:
     discounts: Rows
     addresses: Rows
     reasons: list[Reason]
+    read_fast: bool
+    """Every payload was read by the compiled decoder: each field it reads as text holds only
+    ``str`` or None."""
 
 
-class _Collector:
-    """The rows of one table as they are found, payload after payload, kept as one flat list of
-    values: extending a list with a row is cheap, and turning it into columns at the end walks
-    memory in order (per-row tuples, scattered over the heap, would be visited once per field).
-
-    A value equal to an earlier one of its table is replaced by it: statuses, VAT rates,
-    products and cities repeat, so every later pass over a column visits a few objects again
-    and again rather than one per row scattered over the heap, and memory holds each once. The
-    lookup table is emptied past ``_SHARED_VALUES`` values, so unique values (order numbers,
-    e-mails) never make it large and slow, while the values that repeat come back at once."""
-
-    def __init__(self, fields: list[str]) -> None:
-        self.fields = fields
-        self.take = itemgetter(*fields)
-        self.seen: dict[object, object] = {}
-        self.values: list[object] = []
-        self.order: list[int] = []
-        self.key: list[object] = []
-
-    def append(self, row: tuple) -> None:
-        """Add one row's values, each equal to an earlier one replaced by it."""
-        values, seen = self.values, self.seen
-        if len(seen) > _SHARED_VALUES:
-            seen.clear()
-        start = len(values)
-        try:
-            values.extend(map(seen.setdefault, row, row))
-        except TypeError:  # an object or a list: unhashable, and kept as it is
-            del values[start:]
-            values.extend(row)
-
-    def add_lines(
-        self, lines: list, container: str, section: Section, position: int, reasons: list[Reason]
-    ) -> None:
-        """Add each line (an object) of ``lines``, with a reason for a line that is not one."""
-        take, fields, append = self.take, self.fields, self.append
-        for number, line in enumerate(lines):
-            if type(line) is not dict:
-                words = f"{shown(line)} is not an object"
-                reasons.append(
-                    Reason(position, section, number, -1, f"{container}[{number}]: {words}")
-                )
-                continue
-            try:
-                append(take(line))
-            except KeyError:
-                append(tuple(map(line.get, fields)))
-            self.order.append(position)
-            self.key.append(number)
-
-    def add_rows(self, rows: list[tuple], position: int) -> None:
-        """Add lines already read into rows of ``fields`` (the fast path's)."""
-        for row in rows:
-            self.append(row)
-        self.order += [position] * len(rows)
-        self.key += range(len(rows))
-
-    def columns(self) -> dict[str, np.ndarray]:
-        """Field -> its value in each row, as an object array: unlike a list, the cyclic garbage
-        collector never walks it (a million references, each a likely cache miss)."""
-        width = len(self.fields)
-        table = np.fromiter(self.values, dtype=object, count=len(self.values))
-        table = table.reshape(len(self.values) // width, width)
-        return {field: table[:, i] for i, field in enumerate(self.fields)}
-
-    def result(self) -> Rows:
-        order = np.asarray(self.order, dtype=np.intp)
-        key = np.fromiter(self.key, dtype=object, count=len(self.key))
-        return Rows(order, key, self.columns())
-
-
-class _AddressCollector(_Collector):
-    """Address rows: billing's ``company`` object is spread into ``company.*`` fields, and a
-    company sent as PHP's empty array is no company."""
-
-    def __init__(self) -> None:
-        super().__init__([*PLAIN_ADDRESS_KEYS, *(f"company.{key}" for key in COMPANY_KEYS)])
-
-    def add(self, position: int, kind: str, block: dict) -> None:
-        row = tuple(map(block.get, PLAIN_ADDRESS_KEYS))
-        company = row[COMPANY_AT]
-        if kind == "billing" and type(company) is dict:
-            row = with_company(row, map(company.get, COMPANY_KEYS))
-        elif company == []:
-            row = with_company(row)
-        else:
-            row += NO_COMPANY
-        self.add_row(position, kind, row)
-
-    def add_row(self, position: int, kind: str, row: tuple) -> None:
-        """Add a row of ``fields``, the company's spread already."""
-        self.append(row)
-        self.order.append(position)
-        self.key.append(kind)
-
-
-_SHARED_VALUES = 65_536
 _NO_BLOCK = {block: (None,) * len(keys) for block, keys in BLOCK_KEYS.items()}
 _NO_ORDER_FIELDS = (None,) * len(ORDER_PATHS)
 
@@ -226,13 +114,14 @@ def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> 
     """
     order_ids: list[str] = []
     digests: list[str] = []
-    orders = _Collector(ORDER_PATHS)
+    orders = Collector(ORDER_PATHS)
     unreadable: set[int] = set()
     may_hold_lone_surrogates: set[int] = set()
-    items = _Collector(list(ITEM_FIELDS.values()))
-    discounts = _Collector(list(DISCOUNT_FIELDS.values()))
-    addresses = _AddressCollector()
+    items = Collector(list(ITEM_FIELDS.values()))
+    discounts = Collector(list(DISCOUNT_FIELDS.values()))
+    addresses = AddressCollector()
     reasons: list[Reason] = []
+    read_fast = True
 
     for position, (order_id, text) in enumerate(raw):
         order_ids.append(order_id)
@@ -252,13 +141,14 @@ def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> 
             orders.append(shaped.row)
             for name, block in shaped.odd_blocks:
                 _check_absent(block, name, position, reasons)
-            for kind, row in shaped.addresses:
-                addresses.add_row(position, kind, row)
+            if shaped.addresses:
+                addresses.add_rows(shaped.addresses, position, shaped.address_kinds)
             if lines := _item_lines(shaped.items, position, reasons):
                 items.add_rows(lines, position)
             if lines := _discount_lines(shaped.discounts, position, reasons):
                 discounts.add_rows(lines, position)
             continue
+        read_fast = False
         document, problem = _decode(text)
         if problem is not None:
             unreadable.add(position)
@@ -281,9 +171,11 @@ def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> 
             elif kind not in BLOCK_KEYS:  # billing was looked at with the order's blocks
                 _check_absent(block, kind, position, reasons)
         if lines := _item_lines(document.get("items"), position, reasons):
-            items.add_lines(lines, "items", Section.ITEMS, position, reasons)
+            strays = items.add_lines(lines, position)
+            _stray_line_reasons(strays, "items", Section.ITEMS, position, reasons)
         if lines := _discount_lines(document.get("discounts"), position, reasons):
-            discounts.add_lines(lines, "discounts", Section.DISCOUNTS, position, reasons)
+            strays = discounts.add_lines(lines, position)
+            _stray_line_reasons(strays, "discounts", Section.DISCOUNTS, position, reasons)
 
     return NormalizedPayloads(
         order_ids=order_ids,
@@ -295,7 +187,21 @@ def normalize_payloads(raw: Iterable[tuple[str, str]], *, fast: bool = True) -> 
         discounts=discounts.result(),
         addresses=addresses.result(),
         reasons=reasons,
+        read_fast=read_fast,
     )
+
+
+def _stray_line_reasons(
+    strays: list[tuple[int, object]],
+    container: str,
+    section: Section,
+    position: int,
+    reasons: list[Reason],
+) -> None:
+    """A reason for each line of ``container`` that is not an object."""
+    for number, line in strays:
+        words = f"{container}[{number}]: {shown(line)} is not an object"
+        reasons.append(Reason(position, section, number, -1, words))
 
 
 def _is_absent(value: object) -> bool:

@@ -88,9 +88,11 @@ class ShapedOrder(NamedTuple):
     """The order's fields, ``ORDER_PATHS`` order."""
     odd_blocks: list[tuple[str, object]]
     """Blocks sent as something other than an object: ``[]``, text or null."""
-    addresses: list[tuple[str, tuple]]
-    """Each address block: its kind and its fields, billing's company object spread into
-    ``company.*`` (``PLAIN_ADDRESS_KEYS`` then ``COMPANY_KEYS``)."""
+    address_kinds: list[str]
+    """The kind of each address block."""
+    addresses: list[tuple]
+    """Each address block's fields, billing's company object spread into ``company.*``
+    (``PLAIN_ADDRESS_KEYS`` then ``COMPANY_KEYS``)."""
     items: object
     """The item lines as rows of ``ITEM_FIELDS``, or the container when it holds none."""
     discounts: object
@@ -116,13 +118,14 @@ def _shaped(order: Struct) -> ShapedOrder:
     fields = astuple(order)
     row = list(fields[:_ORDER_WIDTH])
     odd_blocks = []
-    addresses = []
+    address_kinds, addresses = [], []
     for (name, width, is_address), block in zip(
         _PLAN, fields[_ORDER_WIDTH:_BLOCKS_END], strict=True
     ):
         if isinstance(block, Struct):
             row += astuple(block)[:width]
             if is_address:
+                address_kinds.append(name)
                 addresses.append(_address(name, block))
         else:
             row += _NO_BLOCK[name]
@@ -130,7 +133,12 @@ def _shaped(order: Struct) -> ShapedOrder:
     for at in _NUMBERS_AT:
         row[at] = _number(row[at])
     return ShapedOrder(
-        tuple(row), odd_blocks, addresses, _lines(order.items), _lines(order.discounts)
+        tuple(row),
+        odd_blocks,
+        address_kinds,
+        addresses,
+        _lines(order.items),
+        _lines(order.discounts),
     )
 
 
@@ -141,19 +149,19 @@ _PLAN = [(name, len(BLOCK_KEYS.get(name, ())), name in ADDRESS_KINDS) for name i
 _NO_BLOCK = {block: (None,) * width for block, width, _ in _PLAN}
 
 
-def _address(kind: str, block: Struct) -> tuple[str, tuple]:
-    """The address row of a block, as ``_AddressCollector.add`` makes it from a dict."""
+def _address(kind: str, block: Struct) -> tuple:
+    """The address row of a block, as ``collect.AddressCollector.add`` makes it from a dict."""
     fields = _ADDRESS_FIELDS(block)
     company = fields[COMPANY_AT]
     if type(company) is _Company:
         if kind != "billing":
             raise _Unfit("a company object outside billing is kept as it was sent")
-        return kind, with_company(fields, astuple(company))
+        return with_company(fields, astuple(company))
     if type(company) is list:
         if company:
             raise _Unfit("a company sent as a non-empty list is kept as it was sent")
-        return kind, with_company(fields)
-    return kind, fields + NO_COMPANY
+        return with_company(fields)
+    return fields + NO_COMPANY
 
 
 def _lines(container: object) -> object:

@@ -57,7 +57,14 @@ _text: Reader = partial(texts, blank_is_missing=True)
 _verbatim: Reader = partial(texts, blank_is_missing=False)
 """Text as sent, blanks included."""
 
-_TEXT_READERS = (_text, _verbatim, ids)
+_WHEN_READ_FAST: dict[Reader, Reader] = {
+    _text: partial(texts, blank_is_missing=True, only_text=True),
+    _verbatim: partial(texts, blank_is_missing=False, only_text=True),
+}
+"""The text readers for a batch the compiled decoder read whole: its text fields hold only
+``str`` or None, so no value's type needs a look (the number fields keep their readers)."""
+
+_TEXT_READERS = (_text, _verbatim, ids, *_WHEN_READ_FAST.values())
 """Readers that keep the payload's text, so it must be storable (no lone surrogate)."""
 
 
@@ -159,6 +166,8 @@ def read_tables(
     reasons: list[Reason] = []
 
     def read(name: str, readers: dict[str, Reader], optional: Iterable[str]) -> Table:
+        if payloads.read_fast:
+            readers = {column: _WHEN_READ_FAST.get(read, read) for column, read in readers.items()}
         suspect_rows = np.flatnonzero(suspect[owners[name]])
         table, unread = _read(sources[name], readers, optional, suspect_rows)
         reasons.extend(unread)
