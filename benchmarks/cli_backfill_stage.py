@@ -192,7 +192,8 @@ class _Runner:
         finished, wall, cpu = self._child(["-m", "benchmarks.floor_pipeline", *arguments])
         copied = json.loads(finished.stdout.strip().splitlines()[-1])
         peak, orders = copied["peak_kib"], copied["orders"]
-        return Measured(wall, cpu, peak, orders, writing=copied["writing"], rows=copied["rows"])
+        rows = orders + copied["items"]
+        return Measured(wall, cpu, peak, orders, writing=copied["writing"], rows=rows)
 
     def cli(
         self, days: int, *profiler: str, target: tuple[str, ...] = PROJECT_LOCATION

@@ -6,8 +6,8 @@ Per day: every page over httpx (100 orders a page), ``json.loads`` of each body,
 ``executemany`` of the orders (with each order's payload as JSON text) and one of their item
 lines, committed once, on the store's journal settings (WAL, ``synchronous=NORMAL``). No
 validation, no statuses, no run records, no orchestration. Run as a child process of its own, as
-the CLI runs are; prints one JSON line: wall and CPU seconds, orders, items, pages, rows, the
-seconds spent writing them, peak RSS.
+the CLI runs are; prints one JSON line: wall and CPU seconds, orders, items, pages, the seconds
+spent writing them, peak RSS.
 """
 
 import argparse
@@ -69,7 +69,6 @@ def copy_days(client: httpx.Client, conn: sqlite3.Connection, days: list[dt.date
         "orders": orders,
         "items": items,
         "pages": pages,
-        "rows": orders + items,
         "writing": writing,
     }
 
